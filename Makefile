@@ -1,0 +1,49 @@
+# Parcours: `make demo` serves a demo on http://127.0.0.1:8000, `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo serve test checks suite browser clean
+
+$(INSTALLED): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+install: $(INSTALLED)
+
+demo: install
+	$(BIN)/parcours migrate --noinput
+	$(BIN)/parcours demo --if-empty
+	@$(MAKE) --no-print-directory serve
+
+# The web server, with one background worker beside it (imports, mail, nightly work).
+serve: install
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/parcours worker & worker=$$!; \
+	echo "Parcours : http://$(HOST):$(PORT)/ (Ctrl+C pour arrêter)"; \
+	$(BIN)/parcours runserver --noreload $(HOST):$(PORT)
+
+# Debian's Chromium and its driver, for the browser tests.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || scripts/install-chromium.sh
+
+checks: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy parcours
+	$(BIN)/parcours check
+	$(BIN)/parcours makemigrations --check --dry-run
+
+# The test suite alone (on PostgreSQL when DATABASE_URL is set).
+suite: install browser
+	$(BIN)/pytest
+
+test: checks suite
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache

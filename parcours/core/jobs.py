@@ -1,0 +1,200 @@
+"""Background work queued in the database and run by `parcours worker`.
+
+A job is claimed with a conditional UPDATE (`... WHERE state = 'queued'`), so any number
+of workers, on any number of machines, never run the same job twice. Arguments are
+primary keys and plain values, never model objects. A failing job is retried with
+exponential backoff; after its last attempt it stays visible as failed, with its error.
+"""
+
+import datetime as dt
+import logging
+import os
+import socket
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, close_old_connections, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from parcours.core.models import Job, JobState, Organisation, ScheduledTask, User
+
+log = logging.getLogger("parcours.worker")
+
+Handler = Callable[[Job], dict[str, Any] | None]
+HANDLERS: dict[str, Handler] = {}
+STALE_AFTER = dt.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every: dt.timedelta
+    func: Callable[[dt.datetime], None]
+
+
+PERIODIC: dict[str, Periodic] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of this kind."""
+
+    def register(func: Handler) -> Handler:
+        HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+def periodic(
+    name: str, every: dt.timedelta
+) -> Callable[[Callable[[dt.datetime], None]], Callable[[dt.datetime], None]]:
+    """Register work that runs once per period, whichever worker gets to it first."""
+
+    def register(func: Callable[[dt.datetime], None]) -> Callable[[dt.datetime], None]:
+        PERIODIC[name] = Periodic(name, every, func)
+        return func
+
+    return register
+
+
+def enqueue(
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    organisation: Organisation | None = None,
+    created_by: User | None = None,
+    run_after: dt.datetime | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int = 5,
+) -> Job:
+    """Queue a job. Inside a transaction, it becomes visible to workers only on commit."""
+    if dedupe_key:
+        existing = Job.objects.filter(dedupe_key=dedupe_key).first()
+        if existing:
+            return existing
+    job = Job(
+        kind=kind,
+        payload=payload or {},
+        organisation=organisation,
+        created_by=created_by,
+        run_after=run_after or timezone.now(),
+        dedupe_key=dedupe_key,
+        max_attempts=max_attempts,
+    )
+    try:
+        with transaction.atomic():
+            job.save()
+    except IntegrityError:
+        if dedupe_key:
+            return Job.objects.get(dedupe_key=dedupe_key)
+        raise
+    return job
+
+
+def report_progress(
+    job: Job, done: int, total: int | None = None, label: str | None = None
+) -> None:
+    """Progress shown to the user while the job runs (written at once, outside any transaction)."""
+    values: dict[str, Any] = {"progress_done": done}
+    if total is not None:
+        values["progress_total"] = total
+    if label is not None:
+        values["progress_label"] = label[:200]
+    Job.objects.filter(pk=job.pk).update(**values)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def claim(worker: str, now: dt.datetime | None = None) -> Job | None:
+    now = now or timezone.now()
+    candidates = list(
+        Job.objects.filter(state=JobState.QUEUED, run_after__lte=now)
+        .order_by("run_after", "pk")
+        .values_list("pk", flat=True)[:20]
+    )
+    for pk in candidates:
+        taken = Job.objects.filter(pk=pk, state=JobState.QUEUED).update(
+            state=JobState.RUNNING, locked_by=worker, locked_at=now, attempts=F("attempts") + 1
+        )
+        if taken:
+            return Job.objects.get(pk=pk)
+    return None
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
+
+
+def run(job: Job) -> None:
+    func = HANDLERS.get(job.kind)
+    try:
+        if func is None:
+            raise LookupError(f"no handler for job kind {job.kind!r}")
+        result = func(job)
+    except Exception as exc:
+        log.exception("job %s failed", job)
+        final = job.attempts >= job.max_attempts or func is None
+        Job.objects.filter(pk=job.pk).update(
+            state=JobState.FAILED if final else JobState.QUEUED,
+            run_after=timezone.now() + backoff(job.attempts),
+            error=f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"[-5000:],
+            finished_at=timezone.now() if final else None,
+            locked_by="",
+        )
+        return
+    Job.objects.filter(pk=job.pk).update(
+        state=JobState.DONE, result=result or {}, error="", finished_at=timezone.now(), locked_by=""
+    )
+
+
+def requeue_stale(now: dt.datetime) -> int:
+    """Jobs whose worker died mid-run go back to the queue."""
+    return Job.objects.filter(state=JobState.RUNNING, locked_at__lt=now - STALE_AFTER).update(
+        state=JobState.QUEUED, locked_by=""
+    )
+
+
+def run_periodic(now: dt.datetime) -> list[str]:
+    """Run each periodic task that is due, claiming its period so that it runs once."""
+    ran = []
+    for task in PERIODIC.values():
+        row, _ = ScheduledTask.objects.get_or_create(name=task.name, defaults={"next_run_at": now})
+        if row.next_run_at > now:
+            continue
+        taken = ScheduledTask.objects.filter(pk=row.pk, next_run_at=row.next_run_at).update(
+            next_run_at=now + task.every, last_run_at=now
+        )
+        if taken:
+            task.func(now)
+            ran.append(task.name)
+    return ran
+
+
+def work(*, once: bool, poll_seconds: float = 5.0, stop: Callable[[], bool] = lambda: False) -> int:
+    """The worker loop. With once=True, run everything that is due, then return."""
+    me = worker_id()
+    done = 0
+    while not stop():
+        close_old_connections()
+        now = timezone.now()
+        requeue_stale(now)
+        try:
+            run_periodic(now)
+        except Exception:
+            log.exception("periodic task failed")
+        job = claim(me, now)
+        while job is not None:
+            run(job)
+            done += 1
+            job = claim(me)
+        if once:
+            break
+        time.sleep(poll_seconds)
+    return done

@@ -1,0 +1,236 @@
+"""The tamper-evident journal: append, and verify.
+
+Each organisation has its own chain. An entry's hash covers its content and the hash of
+the entry before it, so changing, deleting or inserting a row behind the application's
+back breaks the chain at that row, and `parcours journal verify` names it.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from parcours.core.models import (
+    JournalAction,
+    JournalChain,
+    JournalEntry,
+    Organisation,
+    User,
+    canonical,
+)
+
+SYSTEM_CHAIN = "system"
+# Fields never worth journaling: bookkeeping that changes on every save.
+UNTRACKED = {"id", "created_at", "updated_at", "organisation"}
+
+
+def chain_key(organisation_id: int | None) -> str:
+    return f"org-{organisation_id}" if organisation_id else SYSTEM_CHAIN
+
+
+def object_type(obj_or_model: models.Model | type[models.Model]) -> str:
+    return obj_or_model._meta.label_lower
+
+
+def tracked_fields(model: type[models.Model]) -> list[str]:
+    return [
+        f.attname
+        for f in model._meta.concrete_fields
+        if f.name not in UNTRACKED and f.attname not in UNTRACKED
+    ]
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    names = tracked_fields(type(obj)) if fields is None else fields
+    return {name: canonical(getattr(obj, name)) for name in names}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for each field whose value changed."""
+    keys = list(dict.fromkeys([*before, *after]))
+    return {
+        k: [before.get(k), after.get(k)]
+        for k in keys
+        if before.get(k) != after.get(k)
+        and not (before.get(k) in (None, "") and after.get(k) in (None, ""))
+    }
+
+
+@dataclass
+class Draft:
+    """An entry to append, before it has its place in the chain."""
+
+    action: str
+    object_type: str
+    object_id: str = ""
+    object_repr: str = ""
+    changes: dict[str, Any] = field(default_factory=dict)
+    verb: str = ""
+
+
+def draft_for(action: str, obj: models.Model, changes: dict[str, Any], verb: str = "") -> Draft:
+    return Draft(
+        action=action,
+        object_type=object_type(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        changes=canonical(changes),
+        verb=verb,
+    )
+
+
+def actor_label(user: User | None, fallback: str = "") -> str:
+    if user is None:
+        return fallback or "système"
+    return f"{user} <{user.email}>"[:200]
+
+
+def _lock_chain(key: str) -> JournalChain:
+    try:
+        return JournalChain.objects.select_for_update().get(key=key)
+    except JournalChain.DoesNotExist:
+        try:
+            with transaction.atomic():
+                JournalChain.objects.create(key=key)
+        except IntegrityError:
+            pass  # another transaction created it first
+        return JournalChain.objects.select_for_update().get(key=key)
+
+
+def append(
+    drafts: Sequence[Draft],
+    *,
+    organisation: Organisation | int | None,
+    acting_user: User | None,
+    label: str = "",
+) -> list[JournalEntry]:
+    """Append entries to the organisation's chain, in the caller's transaction."""
+    if not drafts:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("journal entries must be written inside the service's transaction")
+    org_id = organisation.pk if isinstance(organisation, Organisation) else organisation
+    head = _lock_chain(chain_key(org_id))
+    now = timezone.now()
+    who = actor_label(acting_user, label)
+    entries = []
+    seq, prev = head.last_seq, head.last_hash
+    for d in drafts:
+        seq += 1
+        entry = JournalEntry(
+            chain=head.key,
+            seq=seq,
+            organisation_id=org_id,
+            created_at=now,
+            actor=acting_user,
+            actor_label=who,
+            action=d.action,
+            verb=d.verb,
+            object_type=d.object_type,
+            object_id=d.object_id,
+            object_repr=d.object_repr,
+            changes=d.changes,
+            prev_hash=prev,
+        )
+        entry.hash = entry.compute_hash()
+        prev = entry.hash
+        entries.append(entry)
+    JournalEntry.objects.bulk_create(entries, batch_size=2000)
+    head.last_seq, head.last_hash = seq, prev
+    head.save(update_fields=["last_seq", "last_hash"])
+    return entries
+
+
+def record(
+    action: str,
+    obj: models.Model,
+    *,
+    organisation: Organisation | int | None,
+    acting_user: User | None,
+    changes: dict[str, Any] | None = None,
+    verb: str = "",
+    label: str = "",
+) -> JournalEntry:
+    draft = draft_for(action, obj, changes or {}, verb)
+    return append([draft], organisation=organisation, acting_user=acting_user, label=label)[0]
+
+
+def record_event(
+    verb: str,
+    *,
+    organisation: Organisation | int | None,
+    acting_user: User | None,
+    obj: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+    label: str = "",
+) -> JournalEntry:
+    """A fact that is not a field change (a login, an import, a verification...)."""
+    draft = Draft(
+        action=JournalAction.EVENT,
+        object_type=object_type(obj) if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        changes=canonical(data or {}),
+        verb=verb,
+    )
+    return append([draft], organisation=organisation, acting_user=acting_user, label=label)[0]
+
+
+@dataclass
+class Problem:
+    chain: str
+    seq: int
+    entry_id: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"entrée n° {self.seq} de la chaîne {self.chain}"
+        if self.entry_id is not None:
+            where += f" (id {self.entry_id})"
+        return f"{where} : {self.reason}"
+
+
+@dataclass
+class Verification:
+    chains: int = 0
+    entries: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(organisation_id: int | None = None, *, stop_at_first: bool = True) -> Verification:
+    """Recompute every chain; the first problem of each chain is reported."""
+    result = Verification()
+    heads = JournalChain.objects.order_by("key")
+    if organisation_id is not None:
+        heads = heads.filter(key=chain_key(organisation_id))
+    for head in heads:
+        result.chains += 1
+        expected_seq, prev = 1, "0" * 64
+        problem: Problem | None = None
+        rows = JournalEntry.objects.filter(chain=head.key).order_by("seq").iterator(chunk_size=5000)
+        for entry in rows:
+            result.entries += 1
+            if entry.seq != expected_seq:
+                problem = Problem(head.key, expected_seq, None, "entrée manquante (supprimée ?)")
+            elif entry.prev_hash != prev:
+                problem = Problem(
+                    head.key, entry.seq, entry.pk, "le lien vers l'entrée précédente est rompu"
+                )
+            elif entry.compute_hash() != entry.hash:
+                problem = Problem(head.key, entry.seq, entry.pk, "le contenu a été modifié")
+            if problem:
+                break
+            expected_seq, prev = entry.seq + 1, entry.hash
+        if problem is None and (head.last_seq != expected_seq - 1 or head.last_hash != prev):
+            problem = Problem(head.key, expected_seq, None, "la fin de la chaîne a été tronquée")
+        if problem:
+            result.problems.append(problem)
+            if stop_at_first:
+                break
+    return result
