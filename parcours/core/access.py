@@ -34,8 +34,8 @@ def membership_of(user: Any) -> Membership | None:
     """The user's valid membership, or None (anonymous, none, or expired)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    cached = getattr(user, "_parcours_membership", False)
-    if cached is not False:
+    if hasattr(user, "_parcours_membership"):
+        cached: Membership | None = user._parcours_membership
         return cached
     membership = Membership.objects.select_related("organisation").filter(user=user).first()
     if membership is not None and not membership.is_valid_at(timezone.now()):

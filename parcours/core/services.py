@@ -21,6 +21,12 @@ def _organisation_of(obj: models.Model) -> int | None:
     return getattr(obj, "organisation_id", None)
 
 
+def _attname(obj: models.Model, name: str) -> str:
+    field = obj._meta.get_field(name)
+    assert isinstance(field, models.Field), name  # noqa: S101
+    return field.attname
+
+
 @transaction.atomic
 def create_record(
     model: type[M],
@@ -61,7 +67,7 @@ def update_record(
     **values: Any,
 ) -> M:
     """Set the given fields; save and journal only what actually changed."""
-    fields = [obj._meta.get_field(name).attname for name in values]
+    fields = [_attname(obj, name) for name in values]
     before = journal.snapshot(obj, fields)
     for name, value in values.items():
         setattr(obj, name, value)

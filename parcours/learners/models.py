@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -234,7 +235,7 @@ class Enrolment(models.Model):
         return reverse("learners:enrolment_detail", args=[self.pk])
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.status in ENDED_STATUSES and not self.ended_on:
             errors["ended_on"] = _(
                 "La date de sortie est obligatoire pour une inscription terminée ou abandonnée."

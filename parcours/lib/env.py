@@ -30,11 +30,11 @@ class Env:
                 raise ImproperlyConfigured(f"{name}_FILE: cannot read {path!r} ({exc})") from exc
         return None
 
-    def str(self, name: str, default: str = "") -> str:
+    def get_str(self, name: str, default: str = "") -> str:
         value = self.raw(name)
         return default if value is None else value
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def get_bool(self, name: str, default: bool = False) -> bool:
         value = self.raw(name)
         if value is None:
             return default
@@ -45,7 +45,7 @@ class Env:
             return False
         raise ImproperlyConfigured(f"{name}: expected a boolean (1/0, true/false), got {value!r}")
 
-    def int(
+    def get_int(
         self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
     ) -> int:
         value = self.raw(name)
@@ -59,14 +59,14 @@ class Env:
             raise ImproperlyConfigured(f"{name}: {number} is outside {minimum}..{maximum}")
         return number
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def get_list(self, name: str, default: list[str]) -> list[str]:
         value = self.raw(name)
         if value is None:
             return default
         return [item.strip() for item in value.split(",") if item.strip()]
 
-    def choice(self, name: str, default: str, choices: set[str]) -> str:
-        value = self.str(name, default)
+    def get_choice(self, name: str, default: str, choices: set[str]) -> str:
+        value = self.get_str(name, default)
         if value not in choices:
             raise ImproperlyConfigured(f"{name}: expected one of {sorted(choices)}, got {value!r}")
         return value

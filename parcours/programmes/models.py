@@ -165,7 +165,7 @@ class Session(models.Model):
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("La fin ne peut pas précéder le début.")})
-        if self.programme_id and self.programme.organisation_id != self.organisation_id:
+        if self.programme is not None and self.programme.organisation_id != self.organisation_id:
             raise ValidationError({"programme": _("Formation inconnue.")})
 
     def period(self, today: dt.date) -> str:
