@@ -130,3 +130,21 @@ def test_cli_verify_exits_non_zero_after_tampering(tmp_path, monkeypatch) -> Non
     bad = subprocess.run([*exe, "journal", "verify"], env=env, capture_output=True, text=True)
     assert bad.returncode != 0
     assert f"id {row_id}" in bad.stderr and "modifié" in bad.stderr
+
+
+def test_a_model_field_named_label_is_saved_not_taken_for_the_journal(
+    world_a: World, director
+) -> None:
+    from parcours.programmes.services import create_slot
+
+    slot = create_slot(
+        world_a.session,
+        acting_user=director,
+        starts_at=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC),
+        label="Le bilan comptable",
+    )
+    slot.refresh_from_db()
+    assert slot.label == "Le bilan comptable"
+    entry = JournalEntry.objects.get(object_type="programmes.slot", object_id=str(slot.pk))
+    assert entry.actor == director and entry.changes["label"] == [None, "Le bilan comptable"]

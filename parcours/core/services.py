@@ -34,7 +34,7 @@ def create_record(
     acting_user: User | None,
     verb: str = "",
     m2m: dict[str, list[Any]] | None = None,
-    label: str = "",
+    journal_label: str = "",
     **values: Any,
 ) -> M:
     obj = model(**values)
@@ -51,7 +51,7 @@ def create_record(
         acting_user=acting_user,
         changes=journal.diff({}, after),
         verb=verb,
-        label=label,
+        label=journal_label,
     )
     return obj
 
@@ -63,7 +63,7 @@ def update_record(
     acting_user: User | None,
     verb: str = "",
     m2m: dict[str, list[Any]] | None = None,
-    label: str = "",
+    journal_label: str = "",
     **values: Any,
 ) -> M:
     """Set the given fields; save and journal only what actually changed."""
@@ -94,7 +94,7 @@ def update_record(
         acting_user=acting_user,
         changes=changes,
         verb=verb,
-        label=label,
+        label=journal_label,
     )
     return obj
 
