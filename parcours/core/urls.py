@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from parcours.core import views
+from parcours.core import views, views_imports
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,7 +34,13 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("imports/", views.home, name="import_upload"),
+    path("imports/", views_imports.import_upload, name="import_upload"),
+    path("imports/<int:pk>/", views_imports.import_detail, name="import_detail"),
+    path(
+        "imports/modeles/<slug:kind>.csv",
+        views_imports.import_template,
+        name="import_template",
+    ),
     path("journal/", views.journal_list, name="journal"),
     path("taches/<int:pk>/", views.job_detail, name="job_detail"),
     path("taches/<int:pk>/etat/", views.job_status, name="job_status"),

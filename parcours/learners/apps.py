@@ -6,3 +6,6 @@ class LearnersConfig(AppConfig):
     name = "parcours.learners"
     label = "learners"
     verbose_name = _("Apprenants et inscriptions")
+
+    def ready(self) -> None:
+        from parcours.learners import importers  # noqa: F401 (registers the import kinds)

@@ -1,0 +1,639 @@
+"""Imports of the exchange formats (DESIGN.md, "Exchange formats"), all or nothing.
+
+Each app registers an `Importer` per kind of file it owns (`programmes.importers`,
+`learners.importers`...). `run_import` reads the file row by row, validates every row,
+and either reports every bad row (line, column, reason) and writes nothing, or writes
+the whole file in one transaction: rows are matched by external ids within the
+organisation, new ones are created, changed ones updated, unchanged ones left alone,
+and each write is journaled in that same transaction, with one `import.completed`
+event carrying the file's name, SHA-256 and counts.
+
+Writes are done in bulk so that 100,000 rows take seconds: what the organisation holds
+is loaded in one query, rows are inserted and updated with `executemany` (see
+`parcours.lib.bulk.BulkWriter`), and journal entries are appended by batch.
+"""
+
+import datetime as dt
+import operator
+import uuid
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from parcours.core import jobs, journal
+from parcours.core.models import Job, JournalAction, Organisation, User, canonical
+from parcours.lib import tabular
+from parcours.lib.bulk import BulkWriter
+from parcours.lib.tabular import CellError
+
+JOB_KIND = "imports.run"
+BATCH_SIZE = 2000
+PROGRESS_EVERY = 2000
+MAX_REPORTED_ERRORS = 1000
+UPLOAD_DIR = "imports"
+
+Progress = Callable[[int, int, str], None]
+Values = tuple[Any, ...]
+
+
+def cli_label() -> str:
+    """Who the journal names as the actor of an import run from the command line."""
+    return _("ligne de commande (parcours import)")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an exchange file, with the help shown on the upload page."""
+
+    name: str
+    help: str | Promise
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong, where: line 0 is the file as a whole, column "" the whole row."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.line and self.column:
+            return _("ligne %(line)d, colonne %(column)s : %(message)s") % {
+                "line": self.line,
+                "column": self.column,
+                "message": self.message,
+            }
+        if self.line:
+            return _("ligne %(line)d : %(message)s") % {"line": self.line, "message": self.message}
+        return self.message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    filename: str
+    sha256: str = ""
+    dry_run: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    # Rows imported as the file says, with a remark the user should read.
+    warnings: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        """One sentence, in French, of what was (or would be) done."""
+        counts = {
+            "kind": kind_label(self.kind),
+            "filename": self.filename,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+        if self.dry_run:
+            return (
+                ngettext(
+                    "Vérification de « %(filename)s » (%(kind)s) : %(rows)d ligne valide ; "
+                    "l'import créerait %(created)d, mettrait à jour %(updated)d et laisserait "
+                    "%(unchanged)d inchangée(s). Rien n'a été écrit.",
+                    "Vérification de « %(filename)s » (%(kind)s) : %(rows)d lignes valides ; "
+                    "l'import créerait %(created)d, mettrait à jour %(updated)d et laisserait "
+                    "%(unchanged)d inchangée(s). Rien n'a été écrit.",
+                    self.rows,
+                )
+                % counts
+            )
+        return (
+            ngettext(
+                "Import de « %(filename)s » (%(kind)s) : %(rows)d ligne ; %(created)d créée(s), "
+                "%(updated)d mise(s) à jour, %(unchanged)d inchangée(s).",
+                "Import de « %(filename)s » (%(kind)s) : %(rows)d lignes ; %(created)d créée(s), "
+                "%(updated)d mise(s) à jour, %(unchanged)d inchangée(s).",
+                self.rows,
+            )
+            % counts
+        )
+
+    def error_summary(self) -> str:
+        """Every error, one per line, after a sentence saying that nothing was written."""
+        head = ngettext(
+            "« %(filename)s » contient %(count)d erreur ; rien n'a été importé.",
+            "« %(filename)s » contient %(count)d erreurs ; rien n'a été importé.",
+            len(self.errors),
+        ) % {"filename": self.filename, "count": len(self.errors)}
+        return "\n".join([head, *(f"  {e}" for e in self.errors)])
+
+    def warning_summary(self) -> str:
+        """Every warning, one per line (empty when there is none)."""
+        if not self.warnings:
+            return ""
+        head = ngettext(
+            "%(count)d remarque :",
+            "%(count)d remarques :",
+            len(self.warnings),
+        ) % {"count": len(self.warnings)}
+        return "\n".join([head, *(f"  {w}" for w in self.warnings)])
+
+    def as_result(self) -> dict[str, Any]:
+        """What a background job keeps of the report (the first errors only)."""
+        base = {"kind": self.kind, "filename": self.filename, "dry_run": self.dry_run}
+        if not self.ok:
+            return {
+                **base,
+                "ok": False,
+                "errors": [e.as_dict() for e in self.errors[:MAX_REPORTED_ERRORS]],
+                "error_count": len(self.errors),
+            }
+        return {
+            **base,
+            "ok": True,
+            "sha256": self.sha256,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "warnings": [w.as_dict() for w in self.warnings[:MAX_REPORTED_ERRORS]],
+            "warning_count": len(self.warnings),
+        }
+
+
+class Row:
+    """One data row as it is parsed: typed accessors that note errors instead of raising."""
+
+    __slots__ = ("cells", "errors", "line", "warnings", "_before")
+
+    def __init__(
+        self,
+        line: int,
+        cells: dict[str, str],
+        errors: list[RowError],
+        warnings: list[RowError] | None = None,
+    ) -> None:
+        self.line = line
+        self.cells = cells
+        self.errors = errors
+        self.warnings = [] if warnings is None else warnings
+        self._before = len(errors)
+
+    def __getitem__(self, column: str) -> str:
+        return self.cells[column]
+
+    @property
+    def failed(self) -> bool:
+        return len(self.errors) > self._before
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.line, column, message))
+
+    def warn(self, column: str, message: str) -> None:
+        """A remark on a row that is imported all the same."""
+        self.warnings.append(RowError(self.line, column, message))
+
+    def _parse(self, column: str, parser: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return parser(self.cells[column], *args, **kwargs)
+        except CellError as exc:
+            self.error(column, exc.message)
+            return None
+
+    def text(self, column: str, *, max_length: int, required: bool = False) -> str:
+        value: str | None = self._parse(
+            column, tabular.parse_text, max_length=max_length, required=required
+        )
+        return value or ""
+
+    def date(self, column: str) -> dt.date | None:
+        return self._parse(column, tabular.parse_date)
+
+    def optional_date(self, column: str) -> dt.date | None:
+        return self._parse(column, tabular.parse_optional_date)
+
+    def choice(self, column: str, choices: Sequence[str]) -> str | None:
+        return self._parse(column, tabular.parse_choice, choices)
+
+    def decimal(self, column: str, **bounds: Any) -> Any:
+        return self._parse(column, tabular.parse_decimal, **bounds)
+
+    def bool01(self, column: str) -> bool | None:
+        return self._parse(column, tabular.parse_bool01)
+
+    def email(self, column: str, *, max_length: int = 254) -> str:
+        value: str | None = self._parse(column, tabular.parse_email, max_length=max_length)
+        return value or ""
+
+
+class Importer:
+    """How one kind of file maps onto one model of the organisation.
+
+    A subclass names its columns, the model fields an import sets (`fields`, in the
+    order `parse` returns them) and those that identify a row (`key_fields`, which the
+    file gives as `key_columns`). `parse` turns a row into a tuple of values, or notes
+    its errors on the row and returns None.
+    """
+
+    kind: ClassVar[str]
+    label: ClassVar[str | Promise]
+    model: ClassVar[type[models.Model]]
+    columns: ClassVar[tuple[Column, ...]]
+    fields: ClassVar[tuple[str, ...]]
+    key_fields: ClassVar[tuple[str, ...]]
+    key_columns: ClassVar[tuple[str, ...]]
+    do_not_call_in_templates = True  # templates show the class's label and columns
+
+    def __init__(self, organisation: Organisation) -> None:
+        self.organisation = organisation
+        self.existing: dict[Hashable, tuple[int, Values]] = {}
+        # A row's key: its value of the one key field, or the tuple of several.
+        self.key: Callable[[Values], Hashable] = operator.itemgetter(
+            *(self.fields.index(f) for f in self.key_fields)
+        )
+
+    def queryset(self) -> models.QuerySet[Any]:
+        return self.model._default_manager.filter(organisation=self.organisation)
+
+    def load(self) -> None:
+        """What the organisation already holds, in one query: key → (pk, values)."""
+        for pk, *values in self.queryset().values_list("pk", *self.fields).iterator(5000):
+            self.existing[self.key(tuple(values))] = (pk, tuple(values))
+
+    def pks(self) -> dict[Hashable, int]:
+        """Every key of the organisation's objects → its primary key (one query)."""
+        rows = self.queryset().values_list(*self.key_fields, "pk").iterator(5000)
+        n = len(self.key_fields)
+        return {(row[0] if n == 1 else row[:n]): row[n] for row in rows}
+
+    def parse(self, row: Row) -> Values | None:
+        raise NotImplementedError
+
+    def describe(self, values: Values) -> str:
+        """What the journal shows of the object (its `object_repr`)."""
+        raise NotImplementedError
+
+
+IMPORTERS: dict[str, type[Importer]] = {}
+
+
+def register(importer: type[Importer]) -> type[Importer]:
+    """Class decorator: make a kind of file importable (`parcours import KIND`, uploads)."""
+    IMPORTERS[importer.kind] = importer
+    return importer
+
+
+def importer_for(kind: str) -> type[Importer]:
+    try:
+        return IMPORTERS[kind]
+    except KeyError:
+        raise LookupError(
+            _("Type d'import inconnu « %(kind)s » (types possibles : %(kinds)s).")
+            % {"kind": kind, "kinds": ", ".join(IMPORTERS)}
+        ) from None
+
+
+def kind_label(kind: str) -> str:
+    importer = IMPORTERS.get(kind)
+    return str(importer.label) if importer else kind
+
+
+def template_csv(kind: str) -> str:
+    """A CSV with the kind's header and one example row, to fill in."""
+    columns = importer_for(kind).columns
+    return tabular.write_csv([c.name for c in columns], [[c.example for c in columns]])
+
+
+def _check_header(header: list[str], importer: type[Importer]) -> tuple[list[str], list[RowError]]:
+    """The header's column names (normalised), and what is wrong with it."""
+    names = [h.strip().lower() for h in header]
+    expected = [c.name for c in importer.columns]
+    problems = []
+    seen = set()
+    for name, raw in zip(names, header, strict=True):
+        if not name:
+            problems.append(RowError(1, "", _("colonne sans nom dans l'en-tête")))
+        elif name in seen:
+            problems.append(RowError(1, raw, _("colonne en double")))
+        elif name not in expected:
+            problems.append(RowError(1, raw, _("colonne inconnue")))
+        seen.add(name)
+    problems += [RowError(1, name, _("colonne manquante")) for name in expected if name not in seen]
+    if problems:
+        expected_columns = _("colonnes attendues, dans cet ordre ou un autre : %(columns)s") % {
+            "columns": ", ".join(expected)
+        }
+        problems.append(RowError(1, "", expected_columns))
+    return names, problems
+
+
+def _records(
+    table: tabular.Table,
+    names: list[str],
+    importer: Importer,
+    report: ImportReport,
+    progress: Progress | None,
+) -> Iterator[tuple[int, Values]]:
+    """The file's valid rows as (line, values); errors go to the report."""
+    errors = report.errors
+    width = len(names)
+    seen: dict[Hashable, int] = {}
+    key_label = ", ".join(importer.key_columns)
+    total = table.estimated_rows
+    count = 0
+    for line, raw in table.rows:
+        count += 1
+        if progress and count % PROGRESS_EVERY == 0:
+            progress(count, max(total, count), _("Vérification des lignes"))
+        if len(raw) > width and any(c.strip() for c in raw[width:]):
+            errors.append(
+                RowError(
+                    line,
+                    "",
+                    _("%(count)d valeurs pour %(width)d colonnes")
+                    % {"count": len(raw), "width": width},
+                )
+            )
+            continue
+        cells = [c.strip() for c in raw[:width]]
+        if len(cells) < width:
+            cells += [""] * (width - len(cells))
+        row = Row(line, dict(zip(names, cells, strict=True)), errors, report.warnings)
+        values = importer.parse(row)
+        if values is None:
+            continue
+        key = importer.key(values)
+        first = seen.setdefault(key, line)
+        if first != line:
+            errors.append(
+                RowError(
+                    line,
+                    key_label,
+                    _("identifiant en double : déjà présent ligne %(line)d") % {"line": first},
+                )
+            )
+            continue
+        yield line, values
+    report.rows = count
+
+
+@dataclass
+class _Plan:
+    creates: list[Values] = field(default_factory=list)
+    updates: list[tuple[int, Values, dict[str, list[Any]]]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def _plan(importer: Importer, records: Iterable[tuple[int, Values]]) -> _Plan:
+    plan = _Plan()
+    fields = importer.fields
+    for _line, values in records:
+        found = importer.existing.get(importer.key(values))
+        if found is None:
+            plan.creates.append(values)
+            continue
+        pk, old = found
+        if old == values:
+            plan.unchanged += 1
+            continue
+        changes = {
+            name: [canonical(before), canonical(after)]
+            for name, before, after in zip(fields, old, values, strict=True)
+            if before != after
+        }
+        plan.updates.append((pk, values, changes))
+    return plan
+
+
+_PLAIN = {str, int, bool}
+
+
+def _created(fields: tuple[str, ...], values: Values) -> dict[str, list[Any]]:
+    """A created object's journal changes: what `journal.diff({}, snapshot)` gives."""
+    return {
+        name: [None, value if type(value) in _PLAIN else canonical(value)]
+        for name, value in zip(fields, values, strict=True)
+        if value is not None and value != ""
+    }
+
+
+def _batches(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), BATCH_SIZE):
+        yield items[start : start + BATCH_SIZE]
+
+
+def _write(
+    importer: Importer,
+    plan: _Plan,
+    *,
+    acting_user: User | None,
+    label: str,
+    progress: Progress | None,
+) -> None:
+    """Create and update in bulk, journaling each object, inside the caller's transaction."""
+    model = importer.model
+    object_type = journal.object_type(model)
+    fields = importer.fields
+    verb = f"import.{importer.kind}"
+    org = importer.organisation
+    now = timezone.now()
+    writer = BulkWriter(
+        model, fields, {"organisation_id": org.pk, "created_at": now, "updated_at": now}
+    )
+    total = len(plan.creates) + len(plan.updates)
+    done = 0
+    for batch in _batches(plan.creates):
+        writer.insert(batch)
+    pks = importer.pks() if plan.creates else {}
+    for batch in _batches(plan.creates):
+        drafts = [
+            journal.Draft(
+                action=JournalAction.CREATE,
+                object_type=object_type,
+                object_id=str(pks[importer.key(values)]),
+                object_repr=importer.describe(values)[:200],
+                changes=_created(fields, values),
+                verb=verb,
+            )
+            for values in batch
+        ]
+        journal.append(drafts, organisation=org, acting_user=acting_user, label=label)
+        done += len(batch)
+        if progress:
+            progress(done, total, _("Enregistrement"))
+    for batch in _batches(plan.updates):
+        writer.update((pk, values) for pk, values, _changes in batch)
+        drafts = [
+            journal.Draft(
+                action=JournalAction.UPDATE,
+                object_type=object_type,
+                object_id=str(pk),
+                object_repr=importer.describe(values)[:200],
+                changes=changes,
+                verb=verb,
+            )
+            for pk, values, changes in batch
+        ]
+        journal.append(drafts, organisation=org, acting_user=acting_user, label=label)
+        done += len(batch)
+        if progress:
+            progress(done, total, _("Enregistrement"))
+
+
+def run_import(
+    kind: str,
+    path: Path,
+    *,
+    organisation: Organisation,
+    acting_user: User | None = None,
+    filename: str = "",
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    label: str = "",
+) -> ImportReport:
+    """Import a CSV or XLSX file of `kind` into the organisation, all or nothing.
+
+    The report lists every error (and nothing is written) or the counts of created,
+    updated and unchanged rows. With dry_run, the counts are what an import would do.
+    """
+    importer = importer_for(kind)(organisation)
+    filename = filename or path.name
+    facts = tabular.file_facts(path)
+    report = ImportReport(kind=kind, filename=filename, sha256=facts.sha256, dry_run=dry_run)
+    try:
+        table = tabular.open_table(
+            path, fmt=tabular.format_of(filename), estimated_lines=facts.lines
+        )
+    except tabular.TableError as exc:
+        report.errors.append(RowError(exc.line, "", exc.message))
+        return report
+    with table:
+        names, problems = _check_header(table.header, type(importer))
+        if problems:
+            report.errors.extend(problems)
+            return report
+        if progress:
+            progress(0, table.estimated_rows, _("Vérification des lignes"))
+        importer.load()
+        records = _records(table, names, importer, report, progress)
+        plan = _Plan()
+        try:
+            plan = _plan(importer, records)
+        except tabular.TableError as exc:
+            report.errors.append(RowError(exc.line, "", exc.message))
+    if progress:
+        progress(report.rows, report.rows, _("Vérification terminée"))
+    if not report.errors and not report.rows:
+        report.errors.append(
+            RowError(0, "", _("Le fichier ne contient que l'en-tête : aucune ligne à importer."))
+        )
+    if report.errors:
+        return report
+    report.created, report.updated, report.unchanged = (
+        len(plan.creates),
+        len(plan.updates),
+        plan.unchanged,
+    )
+    if dry_run:
+        return report
+    with transaction.atomic():
+        _write(importer, plan, acting_user=acting_user, label=label, progress=progress)
+        journal.record_event(
+            "import.completed",
+            organisation=organisation,
+            acting_user=acting_user,
+            data={
+                "kind": kind,
+                "filename": filename,
+                "sha256": facts.sha256,
+                "rows": report.rows,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            },
+            label=label,
+        )
+    if progress:
+        progress(report.rows, report.rows, _("Terminé"))
+    return report
+
+
+# Uploads, run in the background by `parcours worker`.
+
+
+def upload_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / UPLOAD_DIR
+
+
+def start_import(
+    organisation: Organisation,
+    *,
+    acting_user: User,
+    kind: str,
+    upload: UploadedFile,
+    dry_run: bool,
+) -> Job:
+    """Keep the uploaded file and queue its import; the job page follows its progress."""
+    importer_for(kind)
+    original = Path(upload.name or "").name
+    fmt = tabular.format_of(original)
+    folder = upload_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    relative = f"{UPLOAD_DIR}/{uuid.uuid4().hex}.{fmt}"
+    with (Path(settings.MEDIA_ROOT) / relative).open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return jobs.enqueue(
+        JOB_KIND,
+        {
+            "kind": kind,
+            "path": relative,
+            "filename": original,
+            "dry_run": dry_run,
+            "organisation_id": organisation.pk,
+            "user_id": acting_user.pk,
+        },
+        organisation=organisation,
+        created_by=acting_user,
+        max_attempts=3,
+    )
+
+
+@jobs.handler(JOB_KIND)
+def run_import_job(job: Job) -> dict[str, Any]:
+    payload = job.payload
+    organisation = Organisation.objects.get(pk=payload["organisation_id"])
+    user = User.objects.filter(pk=payload.get("user_id")).first()
+    path = Path(settings.MEDIA_ROOT) / payload["path"]
+
+    def progress(done: int, total: int, label: str) -> None:
+        jobs.report_progress(job, done, total, label)
+
+    report = run_import(
+        payload["kind"],
+        path,
+        organisation=organisation,
+        acting_user=user,
+        filename=payload.get("filename", ""),
+        dry_run=bool(payload.get("dry_run")),
+        progress=progress,
+    )
+    # The journal keeps the file's name and SHA-256; the upload itself is not kept.
+    path.unlink(missing_ok=True)
+    return report.as_result()
