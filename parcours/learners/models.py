@@ -89,8 +89,9 @@ class Funder(models.Model):
 
 
 class Learner(models.Model):
+    # Indexed by (organisation, last_name, first_name).
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="learners"
+        Organisation, on_delete=models.CASCADE, related_name="learners", db_index=False
     )
     external_id = models.CharField(_("identifiant externe"), max_length=80, blank=True)
     user = models.OneToOneField(
@@ -127,6 +128,7 @@ class Learner(models.Model):
                 fields=["organisation", "external_id"],
                 condition=~Q(external_id=""),
                 name="learner_external_id_per_org",
+                violation_error_message=_("Un apprenant porte déjà cet identifiant externe."),
             )
         ]
         indexes = [models.Index(fields=["organisation", "last_name", "first_name"])]
@@ -168,11 +170,16 @@ class EnrolmentQuerySet(models.QuerySet["Enrolment"]):
 
 
 class Enrolment(models.Model):
+    # Indexed by (organisation, status) and (learner, session).
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="enrolments"
+        Organisation, on_delete=models.CASCADE, related_name="enrolments", db_index=False
     )
     learner = models.ForeignKey(
-        Learner, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("apprenant")
+        Learner,
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+        verbose_name=_("apprenant"),
+        db_index=False,
     )
     session = models.ForeignKey(
         Session, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("session")
@@ -219,7 +226,9 @@ class Enrolment(models.Model):
         ordering = ["-enrolled_on"]
         constraints = [
             models.UniqueConstraint(
-                fields=["learner", "session"], name="one_enrolment_per_session"
+                fields=["learner", "session"],
+                name="one_enrolment_per_session",
+                violation_error_message=_("Cet apprenant est déjà inscrit à cette session."),
             ),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("enrolled_on")),

@@ -58,6 +58,7 @@ class Programme(models.Model):
                 fields=["organisation", "code"],
                 condition=~Q(code=""),
                 name="programme_code_per_org",
+                violation_error_message=_("Une formation porte déjà ce code."),
             )
         ]
 
@@ -150,6 +151,7 @@ class Session(models.Model):
                 fields=["organisation", "external_id"],
                 condition=~Q(external_id=""),
                 name="session_external_id_per_org",
+                violation_error_message=_("Une session porte déjà cet identifiant externe."),
             ),
             models.CheckConstraint(
                 condition=Q(end_date__gte=models.F("start_date")), name="session_dates_ordered"
