@@ -96,7 +96,10 @@ def _databases() -> dict:
                 "OPTIONS": {
                     "transaction_mode": "IMMEDIATE",
                     "timeout": 20,
-                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                    "init_command": (
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                        "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                    ),
                 },
             }
         }

@@ -7,6 +7,7 @@ back breaks the chain at that row, and `parcours journal verify` names it.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
@@ -19,9 +20,23 @@ from parcours.core.models import (
     Organisation,
     User,
     canonical,
+    changes_json,
+    entry_digest,
 )
+from parcours.lib.bulk import BulkWriter
 
 SYSTEM_CHAIN = "system"
+COLUMNS = (
+    "seq",
+    "action",
+    "verb",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "changes",
+    "prev_hash",
+    "hash",
+)
 # Fields never worth journaling: bookkeeping that changes on every save.
 UNTRACKED = {"id", "created_at", "updated_at", "organisation"}
 
@@ -105,42 +120,63 @@ def append(
     organisation: Organisation | int | None,
     acting_user: User | None,
     label: str = "",
-) -> list[JournalEntry]:
-    """Append entries to the organisation's chain, in the caller's transaction."""
+) -> None:
+    """Append entries to the organisation's chain, in the caller's transaction.
+
+    Rows are prepared as plain tuples and inserted in bulk: imports append hundreds of
+    thousands of entries, and a model instance per entry would cost more than the data.
+    """
     if not drafts:
-        return []
+        return
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("journal entries must be written inside the service's transaction")
     org_id = organisation.pk if isinstance(organisation, Organisation) else organisation
     head = _lock_chain(chain_key(org_id))
     now = timezone.now()
     who = actor_label(acting_user, label)
-    entries = []
+    actor_id = acting_user.pk if acting_user is not None else None
+    writer = BulkWriter(
+        JournalEntry,
+        COLUMNS,
+        {
+            "chain": head.key,
+            "organisation_id": org_id,
+            "created_at": now,
+            "actor_id": actor_id,
+            "actor_label": who,
+        },
+        prepared_columns={"changes"},
+    )
+    digest = partial(
+        entry_digest,
+        chain=head.key,
+        organisation_id=org_id,
+        created_at=now,
+        actor_id=actor_id,
+        actor_label=who,
+    )
+    rows = []
     seq, prev = head.last_seq, head.last_hash
     for d in drafts:
         seq += 1
-        entry = JournalEntry(
-            chain=head.key,
+        text = changes_json(d.changes)
+        digest_ = digest(
             seq=seq,
-            organisation_id=org_id,
-            created_at=now,
-            actor=acting_user,
-            actor_label=who,
             action=d.action,
             verb=d.verb,
             object_type=d.object_type,
             object_id=d.object_id,
             object_repr=d.object_repr,
-            changes=d.changes,
+            changes_json=text,
             prev_hash=prev,
         )
-        entry.hash = entry.compute_hash()
-        prev = entry.hash
-        entries.append(entry)
-    JournalEntry.objects.bulk_create(entries, batch_size=2000)
+        rows.append(
+            (seq, d.action, d.verb, d.object_type, d.object_id, d.object_repr, text, prev, digest_)
+        )
+        prev = digest_
+    writer.insert(rows)
     head.last_seq, head.last_hash = seq, prev
     head.save(update_fields=["last_seq", "last_hash"])
-    return entries
 
 
 def record(
@@ -152,9 +188,9 @@ def record(
     changes: dict[str, Any] | None = None,
     verb: str = "",
     label: str = "",
-) -> JournalEntry:
+) -> None:
     draft = draft_for(action, obj, changes or {}, verb)
-    return append([draft], organisation=organisation, acting_user=acting_user, label=label)[0]
+    append([draft], organisation=organisation, acting_user=acting_user, label=label)
 
 
 def record_event(
@@ -165,7 +201,7 @@ def record_event(
     obj: models.Model | None = None,
     data: dict[str, Any] | None = None,
     label: str = "",
-) -> JournalEntry:
+) -> None:
     """A fact that is not a field change (a login, an import, a verification...)."""
     draft = Draft(
         action=JournalAction.EVENT,
@@ -175,7 +211,7 @@ def record_event(
         changes=canonical(data or {}),
         verb=verb,
     )
-    return append([draft], organisation=organisation, acting_user=acting_user, label=label)[0]
+    append([draft], organisation=organisation, acting_user=acting_user, label=label)
 
 
 @dataclass

@@ -149,11 +149,11 @@ class Membership(models.Model):
 def canonical(value: Any) -> Any:
     """Values as they are stored in the journal's JSON, so that hashing is stable."""
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        return (value.astimezone(dt.UTC) if value.tzinfo else value).isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value.normalize(), "f")  # 70.00 and 70 are the same duration
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, dict):
@@ -184,7 +184,7 @@ class JournalChain(models.Model):
 class JournalEntry(models.Model):
     """One append-only, hash-chained record of a change made through a service."""
 
-    chain = models.CharField(max_length=40, db_index=True)
+    chain = models.CharField(max_length=40)  # indexed by (chain, seq)
     seq = models.BigIntegerField()
     organisation = models.ForeignKey(
         Organisation,
@@ -195,7 +195,7 @@ class JournalEntry(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     actor_label = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=10, choices=JournalAction.choices)
@@ -205,7 +205,7 @@ class JournalEntry(models.Model):
     object_repr = models.CharField(max_length=200, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("entrée du journal")
@@ -226,23 +226,64 @@ class JournalEntry(models.Model):
         raise ValueError("journal entries are append-only")
 
     def compute_hash(self) -> str:
-        body = {
-            "chain": self.chain,
-            "seq": self.seq,
-            "organisation": self.organisation_id,
-            "created_at": self.created_at.astimezone(dt.UTC).isoformat(),
-            "actor": self.actor_id,
-            "actor_label": self.actor_label,
-            "action": self.action,
-            "verb": self.verb,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "object_repr": self.object_repr,
-            "changes": self.changes,
-            "prev_hash": self.prev_hash,
-        }
-        payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return entry_digest(
+            chain=self.chain,
+            seq=self.seq,
+            organisation_id=self.organisation_id,
+            created_at=self.created_at,
+            actor_id=self.actor_id,
+            actor_label=self.actor_label,
+            action=self.action,
+            verb=self.verb,
+            object_type=self.object_type,
+            object_id=self.object_id,
+            object_repr=self.object_repr,
+            changes_json=changes_json(self.changes),
+            prev_hash=self.prev_hash,
+        )
+
+
+def changes_json(changes: Any) -> str:
+    """The canonical text of an entry's changes: what is stored and what is hashed."""
+    return json.dumps(changes, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_digest(
+    *,
+    chain: str,
+    seq: int,
+    organisation_id: int | None,
+    created_at: dt.datetime,
+    actor_id: int | None,
+    actor_label: str,
+    action: str,
+    verb: str,
+    object_type: str,
+    object_id: str,
+    object_repr: str,
+    changes_json: str,
+    prev_hash: str,
+) -> str:
+    """SHA-256 of an entry's content and of the previous entry's hash."""
+    head = json.dumps(
+        [
+            chain,
+            seq,
+            organisation_id,
+            created_at.astimezone(dt.UTC).isoformat(),
+            actor_id,
+            actor_label,
+            action,
+            verb,
+            object_type,
+            object_id,
+            object_repr,
+            prev_hash,
+        ],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(f"{head}{changes_json}".encode()).hexdigest()
 
 
 class JobState(models.TextChoices):

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from parcours.core import journal
 from parcours.core.models import JournalAction, Membership, Organisation, Role, Site, User
@@ -27,6 +28,48 @@ def _attname(obj: models.Model, name: str) -> str:
     return field.attname
 
 
+def check_same_organisation(obj: models.Model, m2m: dict[str, list[Any]] | None = None) -> None:
+    """Every related object of a tenant's record belongs to the same tenant.
+
+    Forms offer only the organisation's objects, but imports, the API and future
+    callers go through the services too: the rule is enforced here, for all of them.
+    """
+    org_id = getattr(obj, "organisation_id", None)
+    if org_id is None:
+        return
+    errors: dict[str, str] = {}
+    for field in obj._meta.concrete_fields:
+        if not isinstance(field, models.ForeignKey) or field.name == "organisation":
+            continue
+        related_id = getattr(obj, field.attname)
+        related_model = field.related_model
+        if (
+            related_id is None
+            or isinstance(related_model, str)
+            or not _is_tenant_model(related_model)
+        ):
+            continue
+        if field.is_cached(obj):
+            owner = getattr(obj, field.name).organisation_id
+        else:
+            owner = (
+                related_model._default_manager.filter(pk=related_id)
+                .values_list("organisation_id", flat=True)
+                .first()
+            )
+        if owner != org_id:
+            errors[field.name] = _("Choix inconnu dans cette organisation.")
+    for name, items in (m2m or {}).items():
+        if any(getattr(item, "organisation_id", org_id) != org_id for item in items):
+            errors[name] = _("Choix inconnu dans cette organisation.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _is_tenant_model(model: Any) -> bool:
+    return any(f.name == "organisation" for f in model._meta.concrete_fields)
+
+
 @transaction.atomic
 def create_record(
     model: type[M],
@@ -38,6 +81,7 @@ def create_record(
     **values: Any,
 ) -> M:
     obj = model(**values)
+    check_same_organisation(obj, m2m)
     obj.full_clean()
     obj.save()
     after = journal.snapshot(obj)
@@ -71,6 +115,7 @@ def update_record(
     before = journal.snapshot(obj, fields)
     for name, value in values.items():
         setattr(obj, name, value)
+    check_same_organisation(obj, m2m)
     obj.full_clean()
     after = journal.snapshot(obj, fields)
     changes = journal.diff(before, after)
