@@ -88,6 +88,10 @@ def test_a_follow_up_officer_finds_a_learner_and_sees_their_enrolment(
     browser.find_element(By.CSS_SELECTOR, "nav").find_element(By.LINK_TEXT, "Apprenants").click()
     search = WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.NAME, "q")))
     search.send_keys(learner.last_name, Keys.ENTER)
+    # The unfiltered list holds the link too: wait for the results page itself.
+    WebDriverWait(browser, 10).until(ec.url_contains("q="))
+    rows = browser.find_elements(By.CSS_SELECTOR, "main tbody tr")
+    assert len(rows) == 1, [r.text for r in rows]
     link = WebDriverWait(browser, 10).until(
         ec.element_to_be_clickable(
             (By.CSS_SELECTOR, f"main a[href$='{learner.get_absolute_url()}']")

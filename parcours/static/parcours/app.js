@@ -13,7 +13,8 @@
           bar.value = s.percent;
           bar.textContent = s.percent + " %";
           box.querySelector(".job-state").textContent = s.state_label;
-          box.querySelector(".job-label").textContent = s.label;
+          var label = box.querySelector(".job-label");
+          if (label) { label.textContent = s.label; }
           box.querySelector(".job-count").textContent = s.total ? s.done + " / " + s.total : "";
           if (s.finished) { window.location.reload(); } else { setTimeout(tick, 700); }
         })
