@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo serve test checks suite browser clean
+.PHONY: install demo serve test checks suite system-deps pdf-deps clean
 
 $(INSTALLED): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 
 install: $(INSTALLED)
 
-demo: install
+demo: install pdf-deps
 	$(BIN)/parcours migrate --noinput
 	$(BIN)/parcours demo --if-empty
 	@$(MAKE) --no-print-directory serve
@@ -28,9 +28,12 @@ serve: install
 	echo "Parcours : http://$(HOST):$(PORT)/ (Ctrl+C pour arrêter)"; \
 	$(BIN)/parcours runserver --noreload $(HOST):$(PORT)
 
-# Debian's Chromium and its driver, for the browser tests.
-browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || scripts/install-chromium.sh
+# Debian packages: Chromium and its driver (browser tests), Pango and fonts (PDFs).
+system-deps:
+	@scripts/install-system-deps.sh all
+
+pdf-deps:
+	@scripts/install-system-deps.sh pdf
 
 checks: install
 	$(BIN)/ruff format --check .
@@ -40,7 +43,7 @@ checks: install
 	$(BIN)/parcours makemigrations --check --dry-run
 
 # The test suite alone (on PostgreSQL when DATABASE_URL is set).
-suite: install browser
+suite: install system-deps
 	$(BIN)/pytest
 
 test: checks suite

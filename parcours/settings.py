@@ -52,6 +52,11 @@ INSTALLED_APPS = [
     "parcours.core",
     "parcours.programmes",
     "parcours.learners",
+    "parcours.attendance",
+    "parcours.activity",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [

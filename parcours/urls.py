@@ -9,5 +9,8 @@ urlpatterns = [
     path("", include("parcours.core.urls")),
     path("", include("parcours.programmes.urls")),
     path("", include("parcours.learners.urls")),
+    path("", include("parcours.attendance.urls")),
+    path("", include("parcours.activity.urls")),
+    path("api/v1/", include("parcours.api.urls")),
     path("admin/", admin.site.urls),
 ]
