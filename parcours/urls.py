@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("parcours.programmes.urls")),
     path("", include("parcours.learners.urls")),
     path("", include("parcours.attendance.urls")),
+    path("", include("parcours.attendance.signing_urls")),
     path("", include("parcours.activity.urls")),
     path("api/v1/", include("parcours.api.urls")),
     path("admin/", admin.site.urls),

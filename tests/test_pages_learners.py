@@ -167,7 +167,7 @@ def test_invalid_learner_is_refused_in_french_and_nothing_is_written(
     )
     assert response.status_code == 200
     assert "Ce champ est obligatoire." in response.text
-    assert "Saisissez une adresse de courriel valide." in response.text
+    assert "Saisissez une adresse e-mail valide." in response.text
     duplicate = as_director.post("/apprenants/nouveau/", {"last_name": "X", "external_id": "A-L1"})
     assert duplicate.status_code == 200
     assert "Un autre apprenant porte déjà cet identifiant externe." in duplicate.text

@@ -129,3 +129,23 @@ def test_concurrent_workers_never_run_a_job_twice(ledger) -> None:
         th.join()
     assert sorted(ledger) == sorted(j.pk for j in created)
     assert Job.objects.filter(state=JobState.DONE).count() == 120
+
+
+def test_a_fresh_worker_process_knows_every_job_kind_the_app_queues(tmp_path) -> None:
+    """Handlers register at start-up, not when some view module happens to be imported."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PARCOURS_VAR_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    code = "from parcours.core.jobs import HANDLERS; print(sorted(HANDLERS))"
+    out = subprocess.run(
+        [sys.executable, "-m", "parcours", "shell", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for kind in ("imports.run", "attendance.send_links"):
+        assert kind in out

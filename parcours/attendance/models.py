@@ -110,7 +110,7 @@ class Signature(models.Model):
         ]
 
     def __str__(self) -> str:
-        who = self.mark.enrolment.learner if self.mark_id else self.trainer
+        who = self.mark.enrolment.learner if self.mark is not None else self.trainer
         return f"{who} · {self.slot}"
 
 

@@ -17,6 +17,7 @@ import datetime as dt
 import operator
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -289,6 +290,33 @@ class Importer:
         """What the journal shows of the object (its `object_repr`)."""
         raise NotImplementedError
 
+    def prepare(self, plan: "_Plan", *, acting_user: User | None, label: str) -> None:
+        """Inside the write transaction, before any row is written: create what the
+        rows refer to and does not exist yet (the attendance import's new slots)."""
+
+
+class StreamingImporter(Importer):
+    """An importer of facts too many to plan in memory (millions of activity rows).
+
+    `run_import` hands it the open table inside one transaction: `stage` reads every
+    row once, notes the errors on the report and writes the valid rows somewhere
+    temporary (a staging table); `apply` then writes the staged rows for good and fills
+    the report's created, updated and unchanged counts. When the file has any error,
+    or on a dry run (whose counts are then those of a real import), the transaction is
+    rolled back: nothing is kept.
+    Rows are not journaled one by one: the `import.completed` entry traces the file.
+    """
+
+    def stage(self, table: tabular.Table, names: list[str], report: ImportReport) -> None:
+        raise NotImplementedError
+
+    def apply(self, report: ImportReport) -> None:
+        raise NotImplementedError
+
+    def outside_transaction(self) -> AbstractContextManager[None]:
+        """What to set up on the connection before the import's transaction opens."""
+        return nullcontext()
+
 
 IMPORTERS: dict[str, type[Importer]] = {}
 
@@ -528,6 +556,10 @@ def run_import(
         if problems:
             report.errors.extend(problems)
             return report
+        if isinstance(importer, StreamingImporter):
+            return _run_streaming(
+                importer, table, names, report, acting_user=acting_user, label=label
+            )
         if progress:
             progress(0, table.estimated_rows, _("Vérification des lignes"))
         importer.load()
@@ -553,6 +585,7 @@ def run_import(
     if dry_run:
         return report
     with transaction.atomic():
+        importer.prepare(plan, acting_user=acting_user, label=label)
         _write(importer, plan, acting_user=acting_user, label=label, progress=progress)
         journal.record_event(
             "import.completed",
@@ -571,6 +604,50 @@ def run_import(
         )
     if progress:
         progress(report.rows, report.rows, _("Terminé"))
+    return report
+
+
+def _run_streaming(
+    importer: StreamingImporter,
+    table: tabular.Table,
+    names: list[str],
+    report: ImportReport,
+    *,
+    acting_user: User | None,
+    label: str,
+) -> ImportReport:
+    """Validate and stage in one pass, then write, all in one transaction."""
+    with importer.outside_transaction(), transaction.atomic():
+        try:
+            importer.stage(table, names, report)
+        except tabular.TableError as exc:
+            report.errors.append(RowError(exc.line, "", exc.message))
+        if not report.errors and not report.rows:
+            report.errors.append(
+                RowError(
+                    0, "", _("Le fichier ne contient que l'en-tête : aucune ligne à importer.")
+                )
+            )
+        if not report.errors:
+            importer.apply(report)
+        if report.errors or report.dry_run:
+            transaction.set_rollback(True)
+            return report
+        journal.record_event(
+            "import.completed",
+            organisation=importer.organisation,
+            acting_user=acting_user,
+            data={
+                "kind": report.kind,
+                "filename": report.filename,
+                "sha256": report.sha256,
+                "rows": report.rows,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            },
+            label=label,
+        )
     return report
 
 

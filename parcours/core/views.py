@@ -20,6 +20,11 @@ def home(request: HttpRequest) -> HttpResponse:
     membership = membership_of(request.user)
     if membership is None:
         return render(request, "core/no_membership.html", status=403)
+    if membership.role == "apprenant" and hasattr(request.user, "learner"):
+        # A learner's home is their portal (also at /mon-espace/).
+        from parcours.attendance.signing_views import portal
+
+        return portal(request)
     if membership.role not in {"direction", "qualite", "suivi", "auditeur"}:
         return render(request, "core/space.html", {"membership": membership})
     today = timezone.localdate()

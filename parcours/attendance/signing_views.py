@@ -1,0 +1,348 @@
+"""Pages of the electronic signature (émargement) and of the learner portal.
+
+The trainer's pages are reached through the organisation (`get_slot_for_trainer`); the
+learner's through a QR token, a personal link, a one-time code or their login, each
+checked by `signing`. Every refusal is a page with its French message (status 403).
+"""
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from parcours.attendance import signing
+from parcours.attendance.models import Method, Signature
+from parcours.attendance.signing import Grant, Refused
+from parcours.core.access import can
+from parcours.learners.models import Enrolment, Learner
+from parcours.programmes.models import Slot
+
+
+def _refused(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "attendance/signing/refused.html", {"message": message}, status=403)
+
+
+def _sign_page(
+    request: HttpRequest,
+    slot: Slot,
+    enrolment: Enrolment,
+    grant: str,
+    *,
+    error: str = "",
+    status: int = 200,
+    by_cookie: bool = False,
+) -> HttpResponse:
+    start, end = signing.signing_window(slot)
+    return render(
+        request,
+        "attendance/signing/sign.html",
+        {
+            "slot": slot,
+            "learner": enrolment.learner,
+            "grant": grant,
+            "window_start": start,
+            "window_end": end,
+            "error": error,
+            "by_cookie": by_cookie,
+        },
+        status=status,
+    )
+
+
+def _qr_svg(url: str) -> str:
+    return str(segno.make(url, error="m").svg_inline(scale=6, border=2))
+
+
+# --- The trainer's side -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def slot_signing(request: HttpRequest, pk: int) -> HttpResponse:
+    """« Émargement en séance »: the rotating QR code, who signed, codes, links, countersign."""
+    slot = signing.get_slot_for_trainer(request.user, pk)
+    now = timezone.now()
+    signatures = {
+        s.mark.enrolment_id: s
+        for s in Signature.objects.filter(slot=slot, mark__isnull=False).select_related("mark")
+        if s.mark is not None
+    }
+    rows = [(e, signatures.get(e.pk)) for e in signing.signable_enrolments(slot)]
+    countersignatures = list(
+        Signature.objects.filter(slot=slot, trainer__isnull=False).select_related("trainer")
+    )
+    trainer = signing.trainer_of(request.user, slot)
+    is_open = signing.is_open(slot, now)
+    url = signing.qr_url(slot, now) if is_open else ""
+    start, end = signing.signing_window(slot)
+    return render(
+        request,
+        "attendance/signing/slot.html",
+        {
+            "slot": slot,
+            "is_open": is_open,
+            "qr_svg": _qr_svg(url) if is_open else "",
+            "qr_url": url,
+            "seconds_left": signing.qr_seconds_left(now),
+            "window_start": start,
+            "window_end": end,
+            "rows": rows,
+            "signed_count": len(signatures),
+            "countersignatures": countersignatures,
+            "trainer": trainer,
+            "may_countersign": trainer is not None
+            and all(c.trainer_id != trainer.pk for c in countersignatures),
+            "countersign_from": signing.countersign_from(slot),
+            "countersign_open": now >= signing.countersign_from(slot),
+            "may_send_links": can(request.user, "records.edit"),
+            "links_job": signing.links_job(slot),
+        },
+    )
+
+
+@login_required
+@require_GET
+def slot_qr(request: HttpRequest, pk: int) -> JsonResponse:
+    """Polled by the trainer's page: the current QR code."""
+    slot = signing.get_slot_for_trainer(request.user, pk)
+    now = timezone.now()
+    if not signing.is_open(slot, now):
+        return JsonResponse({"open": False, "svg": "", "url": "", "seconds_left": 0})
+    url = signing.qr_url(slot, now)
+    return JsonResponse(
+        {
+            "open": True,
+            "svg": _qr_svg(url),
+            "url": url,
+            "seconds_left": signing.qr_seconds_left(now),
+        }
+    )
+
+
+@login_required
+@require_POST
+def slot_codes(request: HttpRequest, pk: int) -> HttpResponse:
+    """New one-time codes, shown once, to hand out or print."""
+    slot = signing.get_slot_for_trainer(request.user, pk)
+    codes = signing.issue_codes(slot, acting_user=request.user)  # type: ignore[arg-type]
+    return render(request, "attendance/signing/codes.html", {"slot": slot, "codes": codes})
+
+
+@login_required
+@require_POST
+def slot_send_links(request: HttpRequest, pk: int) -> HttpResponse:
+    slot = signing.get_slot_for_trainer(request.user, pk)
+    if not can(request.user, "records.edit"):
+        raise PermissionDenied
+    existing = signing.links_job(slot)
+    signing.request_links(slot, acting_user=request.user)  # type: ignore[arg-type]
+    if existing is None:
+        messages.success(request, _("Les liens de signature vont être envoyés par e-mail."))
+    else:
+        messages.info(request, _("Les liens de signature de cette séance ont déjà été demandés."))
+    return redirect("signing:slot", pk=slot.pk)
+
+
+@login_required
+@require_POST
+def slot_countersign(request: HttpRequest, pk: int) -> HttpResponse:
+    slot = signing.get_slot_for_trainer(request.user, pk)
+    trainer = signing.trainer_of(request.user, slot)
+    if trainer is None:
+        messages.error(request, _("Seul un formateur de la séance peut la contresigner."))
+        return redirect("signing:slot", pk=slot.pk)
+    ip, user_agent = signing.client_details(request)
+    try:
+        signing.countersign(
+            slot,
+            trainer,
+            image=request.POST.get("signature", ""),
+            ip=ip,
+            user_agent=user_agent,
+            acting_user=request.user,  # type: ignore[arg-type]
+        )
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Séance contresignée."))
+    return redirect("signing:slot", pk=slot.pk)
+
+
+# --- The learner's side -------------------------------------------------------------
+
+
+def _code_page(
+    request: HttpRequest, slot: Slot, grant: str, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "attendance/signing/code.html",
+        {"slot": slot, "grant": grant, "error": error},
+        status=status,
+    )
+
+
+@require_GET
+def qr_scan(request: HttpRequest, slot_pk: int, token: str) -> HttpResponse:
+    """The QR code's URL: identify the learner (login, link cookie, or a one-time code)."""
+    now = timezone.now()
+    try:
+        slot = signing.slot_for_qr(slot_pk, token, now)
+        signing.check_window(slot, now)
+        learner = signing.known_learner(request)
+        if learner is None:
+            return _code_page(request, slot, signing.issue_grant(Grant(slot.pk, Method.QR)))
+        enrolment = signing.enrolment_at(learner, slot)
+        signing.check_not_someone_else(request.user, enrolment)
+        signing.check_not_signed(slot, enrolment)
+    except Refused as refusal:
+        return _refused(request, refusal.message)
+    grant = Grant(slot.pk, Method.QR, enrolment.pk)
+    # Not logged in: the phone was recognised by the cookie of the learner's personal link.
+    by_cookie = not request.user.is_authenticated
+    return _sign_page(request, slot, enrolment, signing.issue_grant(grant), by_cookie=by_cookie)
+
+
+@require_POST
+def forget_device(request: HttpRequest) -> HttpResponse:
+    """« Ce n'est pas moi »: this phone no longer answers QR codes as the learner."""
+    response = render(request, "attendance/signing/forgotten.html")
+    response.delete_cookie(signing.LEARNER_COOKIE, samesite="Lax")
+    return response
+
+
+@require_POST
+def enter_code(request: HttpRequest) -> HttpResponse:
+    """The learner types the one-time code the trainer gave them."""
+    now = timezone.now()
+    try:
+        grant = signing.read_grant(request.POST.get("grant", ""))
+        if grant.enrolment_id is not None or grant.method != Method.QR:
+            raise Refused(_("Ce lien de signature n'est pas valide."))
+        slot, _none = signing.grant_objects(grant)
+        signing.check_window(slot, now)
+    except Refused as refusal:
+        return _refused(request, refusal.message)
+    try:
+        code = signing.redeem_code(slot, request.POST.get("code", ""), now)
+    except Refused as refusal:
+        return _code_page(
+            request, slot, request.POST.get("grant", ""), error=refusal.message, status=400
+        )
+    try:
+        enrolment = code.enrolment
+        known = signing.known_learner(request)
+        if known is not None and known.pk != enrolment.learner_id:
+            raise Refused(_("Ce code est celui d'un autre apprenant."))
+        signing.check_not_someone_else(request.user, enrolment)
+        signing.enrolment_at(enrolment.learner, slot)
+        signing.check_not_signed(slot, enrolment)
+    except Refused as refusal:
+        return _refused(request, refusal.message)
+    grant = Grant(slot.pk, Method.QR, enrolment.pk, code.pk)
+    return _sign_page(request, slot, enrolment, signing.issue_grant(grant))
+
+
+@require_GET
+def personal_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The learner's personal link for one slot; it also lets this device answer QR codes."""
+    now = timezone.now()
+    try:
+        slot, enrolment = signing.read_link(token)
+        signing.check_not_someone_else(request.user, enrolment)
+        signing.check_window(slot, now)
+        signing.enrolment_at(enrolment.learner, slot)
+        signing.check_not_signed(slot, enrolment)
+    except Refused as refusal:
+        return _refused(request, refusal.message)
+    response = _sign_page(
+        request, slot, enrolment, signing.issue_grant(Grant(slot.pk, Method.LINK, enrolment.pk))
+    )
+    response.set_signed_cookie(
+        signing.LEARNER_COOKIE,
+        str(enrolment.learner_id),
+        salt=signing.LEARNER_COOKIE_SALT,
+        max_age=signing.LEARNER_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
+
+
+@require_POST
+def submit_signature(request: HttpRequest) -> HttpResponse:
+    grant_value = request.POST.get("grant", "")
+    try:
+        grant = signing.read_grant(grant_value)
+        if grant.enrolment_id is None:
+            raise Refused(_("Ce lien de signature n'est pas valide."))
+        slot, enrolment = signing.grant_objects(grant)
+        assert enrolment is not None  # noqa: S101 (grant_objects returns it when asked)
+        signing.check_not_someone_else(request.user, enrolment)
+        ip, user_agent = signing.client_details(request)
+        signature = signing.sign(
+            slot,
+            enrolment,
+            image=request.POST.get("signature", ""),
+            method=grant.method,
+            ip=ip,
+            user_agent=user_agent,
+            code_id=grant.code_id,
+        )
+    except signing.ImageRefused as refusal:
+        if enrolment is None:  # (never: images are checked once the enrolment is known)
+            return _refused(request, refusal.message)
+        return _sign_page(request, slot, enrolment, grant_value, error=refusal.message, status=400)
+    except Refused as refusal:
+        return _refused(request, refusal.message)
+    return render(
+        request,
+        "attendance/signing/done.html",
+        {"slot": slot, "learner": enrolment.learner, "signature": signature},
+    )
+
+
+# --- The learner portal -------------------------------------------------------------
+
+
+def _portal_learner(request: HttpRequest) -> Learner:
+    learner = signing.learner_of_user(request.user)
+    if learner is None:
+        raise PermissionDenied
+    return learner
+
+
+@login_required
+@require_GET
+def portal(request: HttpRequest) -> HttpResponse:
+    """« Mon espace » of a learner: schedule, signing, attendance."""
+    learner = _portal_learner(request)
+    now = timezone.now()
+    return render(
+        request,
+        "portal/home.html",
+        {"learner": learner, "now": now, "overview": signing.portal_overview(learner, now)},
+    )
+
+
+@login_required
+@require_GET
+def portal_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    learner = _portal_learner(request)
+    slot = get_object_or_404(
+        Slot.objects.select_related("session"), pk=pk, organisation_id=learner.organisation_id
+    )
+    try:
+        enrolment = signing.enrolment_at(learner, slot)
+        signing.check_window(slot, timezone.now())
+        signing.check_not_signed(slot, enrolment)
+    except Refused as refusal:
+        return _refused(request, refusal.message)
+    grant = Grant(slot.pk, Method.LINK, enrolment.pk)
+    return _sign_page(request, slot, enrolment, signing.issue_grant(grant))
