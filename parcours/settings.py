@@ -103,7 +103,7 @@ def _databases() -> dict:
                     "timeout": 20,
                     "init_command": (
                         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                        "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                        "PRAGMA cache_size=-65536;"
                     ),
                 },
             }
@@ -188,4 +188,31 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.get_str("LOG_LEVEL", "WARNING")},
     "loggers": {"parcours": {"level": env.get_str("LOG_LEVEL", "INFO")}},
+}
+
+# REST API v1 (parcours/api): a token per user, or the browser's session; every list paged.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "parcours.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["parcours.api.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "parcours.api.exceptions.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Parcours API",
+    "DESCRIPTION": "Sessions, apprenants, inscriptions et présences de l'organisation.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "EnrolmentStatusEnum": "parcours.learners.models.EnrolmentStatus",
+        "AttendanceStatusEnum": "parcours.attendance.models.AttendanceStatus",
+    },
 }

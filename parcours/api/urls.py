@@ -1,2 +1,19 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularJSONAPIView
+from rest_framework.routers import DefaultRouter
+
+from parcours.api import views
+
 app_name = "api"
-urlpatterns: list = []
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("sessions", views.SessionViewSet, basename="session")
+router.register("learners", views.LearnerViewSet, basename="learner")
+router.register("enrolments", views.EnrolmentViewSet, basename="enrolment")
+router.register("attendance", views.AttendanceViewSet, basename="attendance")
+
+urlpatterns = [
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
+    *router.urls,
+]
