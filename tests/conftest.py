@@ -4,8 +4,11 @@ follow-up officer, a tutor, a learner and an auditor in organisation A, and an o
 services, so the journal is real too."""
 
 import datetime as dt
+import subprocess
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -155,3 +158,17 @@ def as_officer(officer: User) -> Client:
 @pytest.fixture
 def as_outsider(outsider: User) -> Client:
     return login(outsider)
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def oulad(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The OULAD sample beside the repository, converted once to the exchange formats."""
+    source, converter = SHARED / "data" / "oulad-dev", SHARED / "tools" / "oulad_to_parcours.py"
+    if not (source.is_dir() and converter.is_file()):
+        pytest.fail(f"OULAD data not found beside the repository ({SHARED})")
+    out = tmp_path_factory.mktemp("oulad")
+    subprocess.run([sys.executable, str(converter), str(source), str(out)], check=True)
+    return out

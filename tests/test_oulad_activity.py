@@ -2,14 +2,11 @@
 
 import csv
 import datetime as dt
-import subprocess
-import sys
 from collections import Counter
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
-import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 from django.utils import timezone
@@ -18,19 +15,6 @@ from parcours.activity.models import ActivityEvent, Assessment, Result
 from parcours.core import journal
 from parcours.core.models import JournalEntry
 from parcours.learners.models import Enrolment
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-OULAD = SHARED / "data" / "oulad-dev"
-CONVERTER = SHARED / "tools" / "oulad_to_parcours.py"
-
-
-@pytest.fixture(scope="module")
-def oulad(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not (OULAD.is_dir() and CONVERTER.is_file()):
-        pytest.skip(f"OULAD data not found beside the repository ({SHARED})")
-    out = tmp_path_factory.mktemp("oulad")
-    subprocess.run([sys.executable, str(CONVERTER), str(OULAD), str(out)], check=True)
-    return out
 
 
 def run(kind: str, path: Path) -> str:

@@ -1,30 +1,14 @@
 """Real data: the OULAD 2013 presentations, converted to the exchange formats, imported."""
 
 import csv
-import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 
-import pytest
 from django.core.management import call_command
 
 from parcours.core import journal
 from parcours.learners.models import Enrolment, Learner
 from parcours.programmes.models import Session
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-OULAD = SHARED / "data" / "oulad-dev"
-CONVERTER = SHARED / "tools" / "oulad_to_parcours.py"
-
-
-@pytest.fixture(scope="module")
-def oulad(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not (OULAD.is_dir() and CONVERTER.is_file()):
-        pytest.skip(f"OULAD data not found beside the repository ({SHARED})")
-    out = tmp_path_factory.mktemp("oulad")
-    subprocess.run([sys.executable, str(CONVERTER), str(OULAD), str(out)], check=True)
-    return out
 
 
 def read(path: Path) -> list[dict[str, str]]:

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from parcours.attendance.models import AttendanceMark, AttendanceStatus, Method
 from parcours.core.imports import Column, Importer, Row, Values, register
 from parcours.core.models import User
-from parcours.learners.importers import UNKNOWN_LEARNER, UNKNOWN_SESSION
-from parcours.learners.models import Enrolment, Learner
+from parcours.learners.importers import UNKNOWN_LEARNER, UNKNOWN_SESSION, ExternalIdLookups
+from parcours.learners.models import Enrolment
 from parcours.lib import tabular
 from parcours.programmes.models import Session, Slot
 from parcours.programmes.services import create_slot
@@ -36,7 +36,7 @@ class NewSlot:
 
 
 @register
-class AttendanceImporter(Importer):
+class AttendanceImporter(ExternalIdLookups, Importer):
     kind = "attendance"
     label = gettext_lazy("Présences")
     model = AttendanceMark
@@ -70,25 +70,7 @@ class AttendanceImporter(Importer):
     def load(self) -> None:
         super().load()
         org = self.organisation
-        self.learner_ids: dict[str, int] = {}
-        self.learner_names: dict[int, str] = {}
-        for pk, external_id, first, last in (
-            Learner.objects.filter(organisation=org)
-            .exclude(external_id="")
-            .values_list("pk", "external_id", "first_name", "last_name")
-            .iterator(5000)
-        ):
-            self.learner_ids[external_id] = pk
-            self.learner_names[pk] = f"{first} {last}".strip()
-        self.session_ids: dict[str, int] = {}
-        self.session_titles: dict[int, str] = {}
-        for pk, external_id, title in (
-            Session.objects.filter(organisation=org)
-            .exclude(external_id="")
-            .values_list("pk", "external_id", "title")
-        ):
-            self.session_ids[external_id] = pk
-            self.session_titles[pk] = title
+        self.load_external_ids()
         # (learner, session) → (enrolment, enrolled_on, ended_on)
         self.enrolments: dict[tuple[int, int], tuple[int, dt.date, dt.date | None]] = {
             (learner_id, session_id): (pk, enrolled_on, ended_on)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from parcours.core.imports import Column, Importer, Row, Values, register
+from parcours.core.models import Organisation
 from parcours.learners.models import ENDED_STATUSES, Enrolment, EnrolmentStatus, Learner
 from parcours.programmes.models import Session
 
@@ -57,8 +58,35 @@ class LearnerImporter(Importer):
         return f"{values[2]} {values[1]}".strip()
 
 
+class ExternalIdLookups:
+    """For importers whose rows name learners and sessions by external id: both loaded
+    in one query each, with the names the journal shows."""
+
+    organisation: Organisation
+
+    def load_external_ids(self) -> None:
+        org = self.organisation
+        self.learner_ids: dict[str, int] = {}
+        self.learner_names: dict[int, str] = {}
+        rows = Learner.objects.filter(organisation=org).exclude(external_id="")
+        for pk, external_id, first, last in rows.values_list(
+            "pk", "external_id", "first_name", "last_name"
+        ).iterator(5000):
+            self.learner_ids[external_id] = pk
+            self.learner_names[pk] = f"{first} {last}".strip()
+        self.session_ids: dict[str, int] = {}
+        self.session_titles: dict[int, str] = {}
+        for pk, external_id, title in (
+            Session.objects.filter(organisation=org)
+            .exclude(external_id="")
+            .values_list("pk", "external_id", "title")
+        ):
+            self.session_ids[external_id] = pk
+            self.session_titles[pk] = title
+
+
 @register
-class EnrolmentImporter(Importer):
+class EnrolmentImporter(ExternalIdLookups, Importer):
     kind = "enrolments"
     label = gettext_lazy("Inscriptions")
     model = Enrolment
@@ -90,24 +118,7 @@ class EnrolmentImporter(Importer):
 
     def load(self) -> None:
         super().load()
-        org = self.organisation
-        self.learner_ids: dict[str, int] = {}
-        self.learner_names: dict[int, str] = {}
-        rows = Learner.objects.filter(organisation=org).exclude(external_id="")
-        for pk, external_id, first, last in rows.values_list(
-            "pk", "external_id", "first_name", "last_name"
-        ).iterator(5000):
-            self.learner_ids[external_id] = pk
-            self.learner_names[pk] = f"{first} {last}".strip()
-        self.session_ids: dict[str, int] = {}
-        self.session_titles: dict[int, str] = {}
-        for pk, external_id, title in (
-            Session.objects.filter(organisation=org)
-            .exclude(external_id="")
-            .values_list("pk", "external_id", "title")
-        ):
-            self.session_ids[external_id] = pk
-            self.session_titles[pk] = title
+        self.load_external_ids()
 
     def parse(self, row: Row) -> Values | None:
         learner_id = self.learner_ids.get(row["learner_external_id"])
