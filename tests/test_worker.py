@@ -42,8 +42,8 @@ def test_worker_once_runs_due_jobs_and_leaves_future_ones(db, ledger) -> None:
 
 
 def test_a_failing_job_is_retried_with_backoff_then_succeeds(db, ledger) -> None:
-    job = jobs.enqueue("test.flaky")
     with time_machine.travel(dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC), tick=False) as t:
+        job = jobs.enqueue("test.flaky")
         jobs.work(once=True)
         job.refresh_from_db()
         assert job.state == JobState.QUEUED and job.attempts == 1
@@ -84,8 +84,8 @@ def test_dedupe_key_queues_once(db) -> None:
 
 
 def test_a_stale_running_job_goes_back_to_the_queue(db, ledger) -> None:
-    job = jobs.enqueue("test.record")
     with time_machine.travel(dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC), tick=False) as t:
+        job = jobs.enqueue("test.record")
         assert jobs.claim("dead-worker", dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC))
         t.shift(dt.timedelta(minutes=31))
         jobs.work(once=True)
