@@ -43,7 +43,7 @@ from parcours.core.imports import (
     Values,
     register,
 )
-from parcours.learners.importers import UNKNOWN_LEARNER, UNKNOWN_SESSION
+from parcours.learners.importers import LEARNER_REF, SESSION_REF, UNKNOWN_LEARNER, UNKNOWN_SESSION
 from parcours.learners.models import Enrolment, Learner
 from parcours.lib import tabular
 from parcours.programmes.models import Session
@@ -65,16 +65,8 @@ class ActivityImporter(StreamingImporter):
     label = gettext_lazy("Activité sur la plateforme (LMS)")
     model = ActivityEvent
     columns = (
-        Column(
-            "learner_external_id",
-            gettext_lazy("identifiant externe de l'apprenant (déjà importé)"),
-            "A-0001",
-        ),
-        Column(
-            "session_external_id",
-            gettext_lazy("identifiant externe de la session (l'apprenant y est inscrit)"),
-            "CPT-2026-01",
-        ),
+        LEARNER_REF,
+        SESSION_REF,
         Column(
             "occurred_at",
             gettext_lazy(
@@ -369,11 +361,7 @@ class AssessmentImporter(Importer):
     label = gettext_lazy("Évaluations")
     model = Assessment
     columns = (
-        Column(
-            "session_external_id",
-            gettext_lazy("identifiant externe de la session (déjà importée)"),
-            "CPT-2026-01",
-        ),
+        SESSION_REF,
         Column(
             "external_id",
             gettext_lazy("identifiant de l'évaluation (obligatoire, unique)"),
@@ -424,11 +412,7 @@ class ResultImporter(Importer):
     label = gettext_lazy("Résultats d'évaluations")
     model = Result
     columns = (
-        Column(
-            "learner_external_id",
-            gettext_lazy("identifiant externe de l'apprenant (inscrit à la session)"),
-            "A-0001",
-        ),
+        LEARNER_REF,
         Column(
             "assessment_external_id",
             gettext_lazy("identifiant de l'évaluation (déjà importée)"),

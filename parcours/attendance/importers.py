@@ -18,7 +18,13 @@ from django.utils.translation import gettext_lazy
 from parcours.attendance.models import AttendanceMark, AttendanceStatus, Method
 from parcours.core.imports import Column, Importer, Row, Values, register
 from parcours.core.models import User
-from parcours.learners.importers import UNKNOWN_LEARNER, UNKNOWN_SESSION, ExternalIdLookups
+from parcours.learners.importers import (
+    LEARNER_REF,
+    SESSION_REF,
+    UNKNOWN_LEARNER,
+    UNKNOWN_SESSION,
+    ExternalIdLookups,
+)
 from parcours.learners.models import Enrolment
 from parcours.lib import tabular
 from parcours.programmes.models import Session, Slot
@@ -41,16 +47,8 @@ class AttendanceImporter(ExternalIdLookups, Importer):
     label = gettext_lazy("Présences")
     model = AttendanceMark
     columns = (
-        Column(
-            "learner_external_id",
-            gettext_lazy("identifiant externe de l'apprenant (déjà importé)"),
-            "A-0001",
-        ),
-        Column(
-            "session_external_id",
-            gettext_lazy("identifiant externe de la session (déjà importée)"),
-            "CPT-2026-01",
-        ),
+        LEARNER_REF,
+        SESSION_REF,
         Column(
             "starts_at",
             gettext_lazy("début de la séance, AAAA-MM-JJTHH:MM (heure de Paris sans décalage)"),

@@ -20,6 +20,19 @@ UNKNOWN_LEARNER = gettext_noop("apprenant inconnu « %(id)s » (importez d'abord
 UNKNOWN_SESSION = gettext_noop("session inconnue « %(id)s » (importez d'abord les sessions)")
 
 
+# The columns by which a row names a learner or a session already imported.
+LEARNER_REF = Column(
+    "learner_external_id",
+    gettext_lazy("identifiant externe de l'apprenant (déjà importé)"),
+    "A-0001",
+)
+SESSION_REF = Column(
+    "session_external_id",
+    gettext_lazy("identifiant externe de la session (déjà importée)"),
+    "CPT-2026-01",
+)
+
+
 @register
 class LearnerImporter(Importer):
     kind = "learners"
@@ -91,16 +104,8 @@ class EnrolmentImporter(ExternalIdLookups, Importer):
     label = gettext_lazy("Inscriptions")
     model = Enrolment
     columns = (
-        Column(
-            "learner_external_id",
-            gettext_lazy("identifiant externe de l'apprenant (déjà importé)"),
-            "A-0001",
-        ),
-        Column(
-            "session_external_id",
-            gettext_lazy("identifiant externe de la session (déjà importée)"),
-            "CPT-2026-01",
-        ),
+        LEARNER_REF,
+        SESSION_REF,
         Column("enrolled_on", gettext_lazy("date d'inscription, AAAA-MM-JJ"), "2026-02-20"),
         Column("status", gettext_lazy("statut : inscrit, en_cours, termine ou abandon"), "inscrit"),
         Column(
