@@ -12,6 +12,9 @@ urlpatterns = [
     path("", include("parcours.attendance.urls")),
     path("", include("parcours.attendance.signing_urls")),
     path("", include("parcours.activity.urls")),
+    path("", include("parcours.engagement.urls")),
+    path("", include("parcours.messaging.urls")),
+    path("", include("parcours.followup.urls")),
     path("api/v1/", include("parcours.api.urls")),
     path("admin/", admin.site.urls),
 ]

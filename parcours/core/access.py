@@ -27,6 +27,15 @@ CAPABILITIES: dict[str, set[str]] = {
     "records.import": {Role.DIRECTION, Role.QUALITE},
     "journal.view": {Role.DIRECTION, Role.QUALITE, Role.AUDITEUR},
     "organisation.manage": {Role.DIRECTION},
+    # Early warning: recalibrating the risk model and setting the level thresholds.
+    "risk.calibrate": {Role.DIRECTION, Role.QUALITE},
+    # Dropout-prevention procedure: the référent qualité writes it, direction validates it.
+    "procedure.edit": {Role.QUALITE},
+    "procedure.validate": {Role.DIRECTION},
+    # Follow-up cases and their interactions.
+    "cases.work": set(STAFF),
+    # Message templates and the outbox.
+    "messaging.manage": {Role.DIRECTION, Role.QUALITE},
 }
 
 
