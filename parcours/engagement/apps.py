@@ -6,3 +6,6 @@ class EngagementConfig(AppConfig):
     name = "parcours.engagement"
     label = "engagement"
     verbose_name = _("Engagement et risque de décrochage")
+
+    def ready(self) -> None:
+        from parcours.engagement import tasks  # noqa: F401 (registers the nightly scoring)

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from parcours.core.cli import organisation_option
 from parcours.core.imports import IMPORTERS, cli_label, run_import
-from parcours.core.models import Organisation
 
 
 class Command(BaseCommand):
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         dry_run: bool,
         **options: Any,
     ) -> None:
-        org = self._organisation(organisation)
+        org = organisation_option(organisation)
         if not file.is_file():
             raise CommandError(_("Fichier introuvable : %(path)s") % {"path": file})
         report = run_import(
@@ -57,24 +57,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(report.summary()))
         if report.warnings:
             self.stdout.write(self.style.WARNING(report.warning_summary()))
-
-    def _organisation(self, slug: str | None) -> Organisation:
-        if slug:
-            org = Organisation.objects.filter(slug=slug).first()
-            if org is None:
-                raise CommandError(_("Organisation inconnue : %(slug)s") % {"slug": slug})
-            return org
-        orgs = list(Organisation.objects.order_by("slug")[:21])
-        if not orgs:
-            raise CommandError(
-                _("Aucune organisation : créez-en une avec « parcours organisation create ».")
-            )
-        if len(orgs) > 1:
-            raise CommandError(
-                _("Plusieurs organisations existent : précisez --organisation (%(slugs)s).")
-                % {"slugs": ", ".join(o.slug for o in orgs[:20])}
-            )
-        return orgs[0]
 
     def _progress_printer(self) -> Any:
         """A progress line on stderr, when it is a terminal, at most a few times a second."""

@@ -1,0 +1,213 @@
+"""Dev evaluation of the early-warning engine on the OULAD 2013 presentations.
+
+    .venv/bin/python bench/early_warning.py [--postgres URL] [--keep DIR]
+
+Converts ../shared/data/oulad-dev with ../shared/tools/oulad_to_parcours.py, imports it
+into a fresh organisation (SQLite file by default; a scratch PostgreSQL database
+`parcours_bench_ew` with --postgres), then, with the real CLI:
+    parcours risk calibrate --until 2013-10-01      (learns from the 2013B presentations)
+    parcours risk --as-of D --session S --format csv (each 2013J presentation, D at 25 % and
+                                                      50 % of its length)
+and prints the AUC of the scores on the enrolments still active at D (label: the enrolment
+ends in abandon). Beside it, on the same enrolments and in the same run:
+  - the inactivity-only rule: days since the last LMS activity (since the learner's own
+    start when there is none);
+  - gradient boosting (scikit-learn's HistGradientBoostingClassifier, default settings)
+    trained on the same training examples (the same signals of the same 2013B landmarks).
+Nothing is asserted; figures are printed.
+"""
+
+import argparse
+import csv
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SCRATCH_DB = "parcours_bench_ew"
+UNTIL = "2013-10-01"
+FRACTIONS = (0.25, 0.5)
+KINDS = ("sessions", "learners", "enrolments", "assessments", "results", "activity")
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "parcours"), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        sys.exit(f"parcours {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def auc(labels: list[int], scores: list[float]) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(labels, scores))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", help="PostgreSQL server URL (else a SQLite file)")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args()
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="parcours-ew-"))
+    work.mkdir(parents=True, exist_ok=True)
+    data = work / "csv"
+    env = {
+        **os.environ,
+        "PARCOURS_VAR_DIR": str(work / "var"),
+        "DJANGO_SETTINGS_MODULE": "parcours.settings",
+    }
+    env.pop("DATABASE_URL", None)
+    if args.postgres:
+        import psycopg
+
+        parts = urlsplit(args.postgres)
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}"')
+            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
+        env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{SCRATCH_DB}"))
+    os.environ.update(env)
+    if not (SHARED / "data" / "oulad-dev").is_dir():
+        sys.exit(f"OULAD data not found: {SHARED / 'data' / 'oulad-dev'}")
+
+    t0 = time.perf_counter()
+    if not (data / "activity.csv").exists():
+        subprocess.run(
+            [
+                sys.executable,
+                str(SHARED / "tools" / "oulad_to_parcours.py"),
+                str(SHARED / "data" / "oulad-dev"),
+                str(data),
+            ],
+            check=True,
+        )
+    cli(env, "migrate", "--verbosity", "0")
+    marker = work / "imported"  # (with --keep, a second run reuses the imported data)
+    if not marker.exists():
+        cli(env, "organisation", "create", "--name", "OULAD", "--slug", "oulad")
+        for kind in KINDS:
+            cli(env, "import", kind, str(data / f"{kind}.csv"))
+        marker.touch()
+    print(f"Données OULAD converties et importées en {time.perf_counter() - t0:.0f} s ({work})")
+
+    t0 = time.perf_counter()
+    print(cli(env, "risk", "calibrate", "--until", UNTIL).strip())
+    print(f"(calibration : {time.perf_counter() - t0:.0f} s)")
+
+    with (data / "enrolments.csv").open(encoding="utf-8") as f:
+        label = {
+            (r["learner_external_id"], r["session_external_id"]): int(r["status"] == "abandon")
+            for r in csv.DictReader(f)
+        }
+    with (data / "sessions.csv").open(encoding="utf-8") as f:
+        sessions = [r for r in csv.DictReader(f) if r["external_id"].endswith("2013J")]
+
+    # In-process, on the same database: the baselines, from the same signals.
+    import django
+
+    django.setup()
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from parcours.core.models import Organisation
+    from parcours.engagement.calibration import training_set
+    from parcours.engagement.signals import compute_signals, feature_matrix
+    from parcours.programmes.models import Session
+
+    org = Organisation.objects.get(slug="oulad")
+    training = training_set(org, dt.date.fromisoformat(UNTIL))
+    seen = ~np.isnan(training.x).all(axis=0)  # (signals absent from OULAD: attendance)
+    gb = HistGradientBoostingClassifier(random_state=0).fit(training.x[:, seen], training.y)
+    print(
+        f"Apprentissage : {len(training.y)} situations de {training.enrolments} parcours "
+        f"(2013B), {int(training.y.sum())} avant un abandon"
+    )
+
+    print()
+    print(
+        "| moment | inscriptions actives | abandons à venir | moteur Parcours | inactivité seule | gradient boosting |"
+    )
+    print("|---|---|---|---|---|---|")
+    for fraction in FRACTIONS:
+        ys, engine, inactivity, boosted = [], [], [], []
+        lms_ys, lms_engine, lms_inactivity, lms_boosted = [], [], [], []
+        for s in sessions:
+            start, end = (
+                dt.date.fromisoformat(s["start_date"]),
+                dt.date.fromisoformat(s["end_date"]),
+            )
+            as_of = start + dt.timedelta(days=round(fraction * (end - start).days))
+            out = cli(
+                env,
+                "risk",
+                "--as-of",
+                as_of.isoformat(),
+                "--session",
+                s["external_id"],
+                "--format",
+                "csv",
+            )
+            scores = {
+                (r["learner_external_id"], r["session_external_id"]): float(r["score"])
+                for r in csv.DictReader(out.splitlines())
+            }
+            session = Session.objects.get(organisation=org, external_id=s["external_id"])
+            frame = compute_signals(org, as_of, session=session)
+            keys = list(
+                zip(
+                    frame.info["learner_external_id"],
+                    frame.info["session_external_id"],
+                    strict=True,
+                )
+            )
+            if set(keys) != set(scores):
+                sys.exit(
+                    f"{s['external_id']}: the CLI and the engine disagree on who is active on {as_of}"
+                )
+            since = np.where(
+                np.isnan(frame.columns["days_since_activity"]),
+                frame.columns["days_enrolled"],
+                frame.columns["days_since_activity"],
+            )
+            gb_scores = gb.predict_proba(feature_matrix(frame, training.keys)[:, seen])[:, 1]
+            has_lms = not np.isnan(frame.columns["days_since_activity"]).all()
+            for i, key in enumerate(keys):
+                for bucket in ((ys, engine, inactivity, boosted),) + (
+                    ((lms_ys, lms_engine, lms_inactivity, lms_boosted),) if has_lms else ()
+                ):
+                    bucket[0].append(label[key])
+                    bucket[1].append(scores[key])
+                    bucket[2].append(float(since[i]))
+                    bucket[3].append(float(gb_scores[i]))
+        pct = f"{round(fraction * 100)} %"
+        print(
+            f"| {pct} | {len(ys)} | {sum(ys)} | {auc(ys, engine):.3f} | {auc(ys, inactivity):.3f} | {auc(ys, boosted):.3f} |"
+        )
+        if lms_ys:
+            print(
+                f"| {pct}, sessions avec LMS | {len(lms_ys)} | {sum(lms_ys)} | {auc(lms_ys, lms_engine):.3f} "
+                f"| {auc(lms_ys, lms_inactivity):.3f} | {auc(lms_ys, lms_boosted):.3f} |"
+            )
+    print()
+    print(
+        "AUC sur les inscriptions actives à la date (étiquette : l'inscription finit en abandon)."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

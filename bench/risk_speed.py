@@ -1,0 +1,242 @@
+"""Scoring speed and memory: every active enrolment scored at once, on PostgreSQL.
+
+    .venv/bin/python bench/risk_speed.py [--enrolments 200000] [--activity 10000000]
+        [--marks 2000000] [--postgres URL] [--keep]
+
+Generates, in a scratch database `parcours_bench_risk` (created, then dropped unless
+--keep): E active enrolments in 2,000 sessions, A LMS activity rows and M attendance
+marks (séances of the sessions, one mark per enrolment and séance), plus a few
+assessments and results. Then, as of one date, it times:
+  - the floor: one SQL aggregation over the same tables (activity and attendance summed
+    per active enrolment, joined to the enrolments), rows fetched by the client;
+  - the engine: `parcours risk --as-of D --format csv` in its own process (Django start
+    included), all enrolments scored with their reasons and printed, and its peak memory;
+  - the same with `--store` (the nightly snapshot: scores kept in the database).
+Each is run twice and the faster run is kept (the first warms the caches). Prints
+figures; asserts nothing.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRATCH_DB = "parcours_bench_risk"
+SESSIONS = 2000
+AS_OF = "2026-06-15"
+
+GENERATE = """
+INSERT INTO programmes_session (external_id, title, category, modality, start_date, end_date,
+    duration_hours, created_at, updated_at, organisation_id)
+SELECT 'S' || s, 'Session ' || s, 'AF', 'hybride', DATE '2026-01-05', DATE '2026-12-18', 400,
+    now(), now(), %(org)s
+FROM generate_series(0, %(sessions)s - 1) s;
+
+INSERT INTO learners_learner (external_id, last_name, first_name, email, phone, disability, notes,
+    created_at, updated_at, organisation_id)
+SELECT 'L' || i, 'Nom' || i, 'Prénom', '', '', false, '', now(), now(), %(org)s
+FROM generate_series(0, %(enrolments)s - 1) i;
+
+INSERT INTO learners_enrolment (enrolled_on, status, end_reason, created_at, updated_at,
+    organisation_id, session_id, learner_id)
+SELECT DATE '2026-01-05' + (l.id %% 60)::int, 'en_cours', '', now(), now(), %(org)s,
+    (SELECT min(id) FROM programmes_session WHERE organisation_id = %(org)s) + (l.id %% %(sessions)s),
+    l.id
+FROM learners_learner l WHERE l.organisation_id = %(org)s;
+
+-- Séances: as many per session as marks per enrolment, weekly from late January.
+INSERT INTO programmes_slot (starts_at, ends_at, room, label, created_at, organisation_id, session_id)
+SELECT TIMESTAMPTZ '2026-01-26 09:00+01' + (k * 14 || ' days')::interval,
+       TIMESTAMPTZ '2026-01-26 12:30+01' + (k * 14 || ' days')::interval, '', '', now(), %(org)s, s.id
+FROM programmes_session s, generate_series(0, %(per_enrolment_marks)s - 1) k
+WHERE s.organisation_id = %(org)s;
+
+INSERT INTO attendance_attendancemark (status, method, justification, justification_note,
+    created_at, updated_at, enrolment_id, organisation_id, slot_id)
+SELECT CASE WHEN (e.id * 7 + sl.id) %% 10 = 0 THEN 'absent'
+            WHEN (e.id * 7 + sl.id) %% 23 = 0 THEN 'excuse'
+            WHEN (e.id + sl.id) %% 17 = 0 THEN 'retard' ELSE 'present' END,
+       'import', '', '', now(), now(), e.id, %(org)s, sl.id
+FROM learners_enrolment e JOIN programmes_slot sl ON sl.session_id = e.session_id
+WHERE e.organisation_id = %(org)s;
+
+-- Activity: per enrolment, rows on spread days of the first half-year, several kinds.
+INSERT INTO activity_activityevent (occurred_at, day, kind, count, source, enrolment_id, organisation_id)
+SELECT (DATE '2026-01-05' + ((k * 3 + e.id) %% 200)::int)::timestamp AT TIME ZONE 'Europe/Paris',
+       DATE '2026-01-05' + ((k * 3 + e.id) %% 200)::int,
+       (ARRAY['resource','quiz','forum','login','page'])[1 + k %% 5],
+       1 + (k + e.id) %% 9, 'import', e.id, %(org)s
+FROM learners_enrolment e, generate_series(0, %(per_enrolment_activity)s - 1) k
+WHERE e.organisation_id = %(org)s
+ON CONFLICT DO NOTHING;
+
+INSERT INTO activity_assessment (organisation_id, session_id, external_id, title, kind, due_date,
+    weight, created_at, updated_at)
+SELECT %(org)s, s.id, 'A' || s.id || '-' || k, 'Devoir ' || k, 'TMA',
+       DATE '2026-02-01' + k * 30, 20, now(), now()
+FROM programmes_session s, generate_series(0, 3) k WHERE s.organisation_id = %(org)s;
+
+INSERT INTO activity_result (organisation_id, assessment_id, enrolment_id, submitted_on, score,
+    created_at, updated_at)
+SELECT %(org)s, a.id, e.id, a.due_date - 1, 40 + (e.id + a.id) %% 60, now(), now()
+FROM learners_enrolment e JOIN activity_assessment a ON a.session_id = e.session_id
+WHERE e.organisation_id = %(org)s AND a.due_date < %(as_of)s::date AND (e.id + a.id) %% 6 <> 0;
+"""
+
+FLOOR = """
+SELECT e.id, act.n, act.actions, act.last_day, att.n, att.absences
+FROM learners_enrolment e
+LEFT JOIN (
+    SELECT enrolment_id, COUNT(*) AS n, SUM(count) AS actions, MAX(day) AS last_day
+    FROM activity_activityevent WHERE organisation_id = %(org)s AND day <= %(as_of)s::date
+    GROUP BY enrolment_id
+) act ON act.enrolment_id = e.id
+LEFT JOIN (
+    SELECT m.enrolment_id, COUNT(*) AS n,
+           SUM(CASE WHEN m.status = 'absent' THEN 1 ELSE 0 END) AS absences
+    FROM attendance_attendancemark m JOIN programmes_slot s ON s.id = m.slot_id
+    WHERE m.organisation_id = %(org)s AND s.starts_at < %(as_of)s::date + 1
+    GROUP BY m.enrolment_id
+) att ON att.enrolment_id = e.id
+WHERE e.organisation_id = %(org)s AND e.enrolled_on <= %(as_of)s::date
+  AND (e.ended_on IS NULL OR e.ended_on > %(as_of)s::date)
+"""
+
+
+def run_cli(env: dict[str, str], *extra: str) -> tuple[float, float, int]:
+    command = [
+        str(ROOT / ".venv" / "bin" / "parcours"),
+        "risk",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "csv",
+        *extra,
+    ]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    lines = sum(1 for _ in proc.stdout)  # type: ignore[union-attr]
+    _, rusage = os.wait4(proc.pid, 0)[1:]
+    elapsed = time.perf_counter() - t0
+    err = proc.stderr.read().decode()  # type: ignore[union-attr]
+    if err.strip():
+        sys.exit(f"parcours risk failed:\n{err}")
+    return elapsed, rusage.ru_maxrss / 1024, lines - 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enrolments", type=int, default=200_000)
+    parser.add_argument("--activity", type=int, default=10_000_000)
+    parser.add_argument("--marks", type=int, default=2_000_000)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+    )
+    parser.add_argument("--keep", action="store_true", help="keep (and reuse) the scratch database")
+    args = parser.parse_args()
+
+    import psycopg
+
+    parts = urlsplit(args.postgres)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    url = urlunsplit(parts._replace(path=f"/{SCRATCH_DB}"))
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "parcours.settings"}
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [SCRATCH_DB]
+        ).fetchone()
+        if exists and not args.keep:
+            conn.execute(f'DROP DATABASE "{SCRATCH_DB}"')
+        if not exists or not args.keep:
+            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
+    subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "parcours"), "migrate", "--verbosity", "0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        org = conn.execute("SELECT id FROM core_organisation WHERE slug = 'banc'").fetchone()
+        if org is None:
+            subprocess.run(
+                [
+                    str(ROOT / ".venv" / "bin" / "parcours"),
+                    "organisation",
+                    "create",
+                    "--name",
+                    "Banc d'essai",
+                    "--slug",
+                    "banc",
+                ],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            org = conn.execute("SELECT id FROM core_organisation WHERE slug = 'banc'").fetchone()
+        if not conn.execute("SELECT 1 FROM learners_enrolment LIMIT 1").fetchone():
+            t0 = time.perf_counter()
+            params = {
+                "org": org[0],
+                "sessions": SESSIONS,
+                "enrolments": args.enrolments,
+                "per_enrolment_marks": max(1, args.marks // args.enrolments),
+                "per_enrolment_activity": max(1, args.activity // args.enrolments),
+                "as_of": AS_OF,
+            }
+            with conn.transaction():
+                for statement in GENERATE.split(";\n"):
+                    if statement.strip():
+                        conn.execute(statement, params)
+            conn.execute("VACUUM ANALYZE")
+            print(f"Données générées en {time.perf_counter() - t0:.0f} s")
+        counts = {
+            table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608
+            for table in (
+                "learners_enrolment",
+                "activity_activityevent",
+                "attendance_attendancemark",
+                "activity_result",
+            )
+        }
+        print(
+            f"{counts['learners_enrolment']:,} inscriptions actives, {counts['activity_activityevent']:,} lignes "
+            f"d'activité, {counts['attendance_attendancemark']:,} présences, {counts['activity_result']:,} résultats"
+        )
+        floors = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            rows = conn.execute(FLOOR, {"org": org[0], "as_of": AS_OF}).fetchall()
+            floors.append(time.perf_counter() - t0)
+        floor = min(floors)
+    print(
+        f"Plancher : une agrégation SQL (activité + présences par inscription) : {floor:.1f} s ({len(rows):,} lignes)"
+    )
+
+    runs = [run_cli(env) for _ in range(2)]
+    elapsed, peak, scored = min(runs)
+    print(
+        f"Moteur : `parcours risk --as-of {AS_OF}` : {scored:,} inscriptions notées en {elapsed:.1f} s "
+        f"(démarrage de Django compris), soit {elapsed / floor:.1f}× le plancher ; "
+        f"mémoire de pointe {peak:,.0f} Mio"
+    )
+    elapsed, peak, scored = min(run_cli(env, "--store") for _ in range(2))
+    print(
+        f"Avec --store (relevé de nuit enregistré) : {elapsed:.1f} s, {elapsed / floor:.1f}× le plancher ; "
+        f"mémoire de pointe {peak:,.0f} Mio"
+    )
+    if not args.keep:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{SCRATCH_DB}"')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

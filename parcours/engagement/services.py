@@ -1,0 +1,140 @@
+"""Writes of the engagement app: calibrated models, thresholds, stored scores."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from parcours.core import journal
+from parcours.core.models import JournalAction, Organisation, User
+from parcours.engagement import calibration
+from parcours.engagement.models import RiskModel, RiskScore, RiskThreshold
+from parcours.engagement.scoring import Scored
+from parcours.programmes.models import Programme
+
+STORE_BATCH = 5000
+
+
+def calibrate(
+    organisation: Organisation,
+    *,
+    until: dt.date,
+    acting_user: User | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RiskModel:
+    """Learn a new model version from enrolments finished before `until`, and put it in service.
+
+    Raises `calibration.NotEnoughHistory` when there is too little to learn from.
+    """
+    data = calibration.training_set(organisation, until, progress=progress)
+    fitted = calibration.fit(data)
+    with transaction.atomic():
+        last = RiskModel.objects.select_for_update().filter(organisation=organisation)
+        version = (last.aggregate(v=Max("version"))["v"] or 0) + 1
+        last.filter(is_active=True).update(is_active=False)
+        model = RiskModel.objects.create(
+            organisation=organisation,
+            version=version,
+            method=calibration.METHOD,
+            trained_until=until,
+            coefficients=fitted.coefficients,
+            intercept=fitted.intercept,
+            means=fitted.means,
+            scales=fitted.scales,
+            metrics=fitted.metrics,
+            created_by=acting_user,
+        )
+        journal.record(
+            JournalAction.CREATE,
+            model,
+            organisation=organisation,
+            acting_user=acting_user,
+            changes=journal.diff(
+                {},
+                {
+                    "version": version,
+                    "trained_until": until.isoformat(),
+                    "cv_auc": fitted.metrics["cv_auc"],
+                    "examples": fitted.metrics["examples"],
+                },
+            ),
+            verb="risk.calibrated",
+        )
+    return model
+
+
+@transaction.atomic
+def set_thresholds(
+    organisation: Organisation,
+    *,
+    programme: Programme | None,
+    medium: float,
+    high: float,
+    acting_user: User | None,
+) -> RiskThreshold:
+    """Set where moyen and élevé start, for a programme or for the whole organisation."""
+    if programme is not None and programme.organisation_id != organisation.pk:
+        raise ValueError("programme of another organisation")
+    threshold = RiskThreshold.objects.filter(organisation=organisation, programme=programme).first()
+    before = journal.snapshot(threshold) if threshold else {}
+    if threshold is None:
+        threshold = RiskThreshold(organisation=organisation, programme=programme)
+    threshold.medium, threshold.high = medium, high
+    threshold.full_clean()
+    threshold.save()
+    journal.record(
+        JournalAction.UPDATE if before else JournalAction.CREATE,
+        threshold,
+        organisation=organisation,
+        acting_user=acting_user,
+        changes=journal.diff(before, journal.snapshot(threshold)),
+    )
+    return threshold
+
+
+def store_scores(organisation: Organisation, scored: Scored, *, acting_user: User | None) -> int:
+    """Keep the scores as the day's snapshot (replacing that day's earlier run).
+
+    Scores are derived facts, thousands a night: the journal traces each run with one
+    entry (date, model version, how many of each level), not one per row.
+    """
+    as_of = scored.frame.as_of
+    now = timezone.now()
+    rows = [
+        RiskScore(
+            organisation=organisation,
+            enrolment_id=row["enrolment_id"],
+            as_of=as_of,
+            score=row["score"],
+            level=row["level"],
+            reasons=row["reasons"],
+            model_version=scored.weights.version,
+            computed_at=now,
+        )
+        for row in scored.rows()
+    ]
+    counts = {level: scored.levels.count(level) for level in sorted(set(scored.levels))}
+    with transaction.atomic():
+        for start in range(0, len(rows), STORE_BATCH):
+            RiskScore.objects.bulk_create(
+                rows[start : start + STORE_BATCH],
+                update_conflicts=True,
+                unique_fields=["enrolment", "as_of"],
+                update_fields=["score", "level", "reasons", "model_version", "computed_at"],
+            )
+        journal.record_event(
+            "risk.scored",
+            organisation=organisation,
+            acting_user=acting_user,
+            data={
+                "as_of": as_of.isoformat(),
+                "model_version": scored.weights.version,
+                "enrolments": len(rows),
+                "levels": counts,
+            },
+        )
+    return len(rows)

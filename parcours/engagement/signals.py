@@ -1,0 +1,738 @@
+"""Engagement signals of every enrolment active on a date D, from facts dated on or before D.
+
+`compute_signals(organisation, as_of)` returns a `Frame`: one row per enrolment active on
+D (enrolled_on <= D < ended_on, or no ended_on), one numpy column per signal. Nothing
+dated after D is read: séances starting after D (Paris time), activity after D, results
+submitted after D, enrolments that start after D; and an enrolment's later end, or its
+status, is never looked at (only `ended_on > D`, which is what "active on D" means).
+The same call on a database that holds later facts gives the same frame.
+
+Signals are normalised to each learner's own dates: the learner's start is the later of
+their enrolment and the session's start (late enrolments are not "behind"), assessments
+due before that start are not owed, and a session without any LMS activity (face-to-face
+training) has no activity signals at all (NaN: not applicable, not "zero activity").
+
+Each signal provider is one aggregation per enrolment over one table (attendance,
+activity, results), so that scoring 200,000 enrolments costs a few passes over the
+facts. Other features add signals by appending a provider to `PROVIDERS` and describing
+the signals in `SIGNALS` (unanswered reminders, mid-session satisfaction, tutor alerts
+are meant to plug in there): a model that does not know a signal gives it no weight until
+it is recalibrated, and the default weights can name it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from parcours.activity.models import ActivityEvent, Assessment, Result
+from parcours.attendance.models import AttendanceMark
+from parcours.core.models import Organisation
+from parcours.learners.models import Enrolment
+from parcours.programmes.models import Session, Slot
+
+RECENT_ATTENDANCE_DAYS = 28
+RECENT_ACTIVITY_DAYS = 14
+NAN = math.nan
+
+
+def ordinal(day: dt.date | str | None) -> float:
+    """A date as a day number (NaN for None); SQLite hands raw dates back as text."""
+    if day is None:
+        return NAN
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
+    elif isinstance(day, dt.datetime):
+        day = day.date()
+    return float(day.toordinal())
+
+
+@dataclass
+class Frame:
+    """Signals of the enrolments active on `as_of`: row i is `enrolment_ids[i]`."""
+
+    as_of: dt.date
+    enrolment_ids: np.ndarray
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+    info: dict[str, list[Any]] = field(default_factory=dict)
+    _index: dict[int, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.enrolment_ids)
+
+    def index_of(self, enrolment_id: int) -> int:
+        if self._index is None:
+            self._index = {int(e): i for i, e in enumerate(self.enrolment_ids)}
+        return self._index[enrolment_id]
+
+    def value(self, enrolment_id: int, name: str) -> float:
+        return float(self.columns[name][self.index_of(enrolment_id)])
+
+    def row(self, i: int) -> dict[str, float]:
+        return {name: float(col[i]) for name, col in self.columns.items()}
+
+    def take(self, mask: np.ndarray) -> Frame:
+        """The rows where mask is true."""
+        return Frame(
+            as_of=self.as_of,
+            enrolment_ids=self.enrolment_ids[mask],
+            columns={k: v[mask] for k, v in self.columns.items()},
+            info={
+                k: [x for x, keep in zip(v, mask, strict=True) if keep]
+                for k, v in self.info.items()
+            },
+        )
+
+
+@dataclass
+class Scope:
+    """Which enrolments a computation covers, as SQL over the enrolment table `e`."""
+
+    organisation_id: int
+    as_of: dt.date
+    session_id: int | None = None
+    enrolment_ids: list[int] | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        day = connection.ops.adapt_datefield_value(self.as_of)
+        sql = "e.organisation_id = %s AND e.enrolled_on <= %s AND (e.ended_on IS NULL OR e.ended_on > %s)"
+        params: list[Any] = [self.organisation_id, day, day]
+        if self.session_id is not None:
+            sql += " AND e.session_id = %s"
+            params.append(self.session_id)
+        if self.enrolment_ids is not None:
+            ids = [int(i) for i in self.enrolment_ids] or [-1]
+            sql += f" AND e.id IN ({', '.join(['%s'] * len(ids))})"
+            params.extend(ids)
+        return sql, params
+
+
+def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Run an aggregation. Its SQL is made of fixed text and model table names only; every
+    value (dates, ids) is a parameter."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def end_of_day(day: dt.date) -> Any:
+    """The first instant after D, Paris time, as the database expects it."""
+    moment = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def scatter(frame: Frame, rows: list[tuple[Any, ...]], names: list[str], fill: float) -> None:
+    """Put aggregated rows (enrolment id first) into new columns, `fill` where none."""
+    n = len(frame)
+    cols = {name: np.full(n, fill, dtype=float) for name in names}
+    if rows:
+        idx = np.searchsorted(frame.enrolment_ids, np.array([r[0] for r in rows], dtype=np.int64))
+        for j, name in enumerate(names, start=1):
+            cols[name][idx] = np.array([NAN if r[j] is None else r[j] for r in rows], dtype=float)
+    frame.columns.update(cols)
+
+
+# --- Providers: each adds columns to the frame ------------------------------------
+
+
+def base(frame: Frame, scope: Scope) -> None:
+    """Who is active, and where each one stands in their own period."""
+    where, params = scope.where()
+    rows = fetch(
+        f"""SELECT e.id, e.session_id, s.programme_id, e.enrolled_on, s.start_date, s.end_date,
+                   l.external_id, s.external_id
+            FROM {Enrolment._meta.db_table} e
+            JOIN {Session._meta.db_table} s ON s.id = e.session_id
+            JOIN learners_learner l ON l.id = e.learner_id
+            WHERE {where} ORDER BY e.id""",  # noqa: S608 (see fetch)
+        params,
+    )
+    frame.enrolment_ids = np.array([r[0] for r in rows], dtype=np.int64)
+    frame.info = {
+        "session_id": [r[1] for r in rows],
+        "programme_id": [r[2] for r in rows],
+        "learner_external_id": [r[6] for r in rows],
+        "session_external_id": [r[7] for r in rows],
+    }
+    d = float(scope.as_of.toordinal())
+    enrolled = np.array([ordinal(r[3]) for r in rows], dtype=float)
+    start = np.array([ordinal(r[4]) for r in rows], dtype=float)
+    end = np.array([ordinal(r[5]) for r in rows], dtype=float)
+    own_start = np.maximum(enrolled, start)
+    frame.columns.update(
+        {
+            "own_start": own_start,
+            "session_id": np.array(frame.info["session_id"], dtype=float),
+            "days_enrolled": np.maximum(0.0, d - own_start),
+            "progress": np.clip((d - own_start) / np.maximum(1.0, end - own_start), 0.0, 1.5),
+            "late_enrolment_days": np.maximum(0.0, enrolled - start),
+        }
+    )
+
+
+def attendance(frame: Frame, scope: Scope) -> None:
+    """Absences: overall, of the last four weeks, unexcused, and the current run."""
+    where, params = scope.where()
+    recent = timezone.make_aware(
+        dt.datetime.combine(scope.as_of - dt.timedelta(days=RECENT_ATTENDANCE_DAYS - 1), dt.time())
+    )
+    rows = fetch(
+        f"""SELECT enrolment_id,
+                   COUNT(*),
+                   SUM(CASE WHEN status IN ('absent', 'excuse') THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN status = 'absent' THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN starts_at >= %s THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN starts_at >= %s AND status IN ('absent', 'excuse') THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN status IN ('absent', 'excuse')
+                             AND (last_attended IS NULL OR starts_at > last_attended)
+                            THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN status = 'absent'
+                             AND (last_attended IS NULL OR starts_at > last_attended)
+                            THEN 1 ELSE 0 END)
+            FROM (
+                SELECT m.enrolment_id, m.status, sl.starts_at,
+                       MAX(CASE WHEN m.status IN ('present', 'retard') THEN sl.starts_at END)
+                           OVER (PARTITION BY m.enrolment_id) AS last_attended
+                FROM {AttendanceMark._meta.db_table} m
+                JOIN {Slot._meta.db_table} sl ON sl.id = m.slot_id
+                JOIN {Enrolment._meta.db_table} e ON e.id = m.enrolment_id
+                WHERE {where} AND sl.starts_at < %s
+            ) marks
+            GROUP BY enrolment_id""",  # noqa: S608 (see fetch)
+        [connection.ops.adapt_datetimefield_value(recent)] * 2 + params + [end_of_day(scope.as_of)],
+    )
+    scatter(
+        frame,
+        rows,
+        [
+            "marks",
+            "absences",
+            "unexcused_absences",
+            "recent_marks",
+            "recent_absences",
+            "consecutive_absences",
+            "consecutive_unexcused",
+        ],
+        0.0,
+    )
+    c = frame.columns
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c["absence_rate"] = np.where(c["marks"] > 0, c["absences"] / c["marks"], NAN)
+        c["recent_absence_rate"] = np.where(
+            c["recent_marks"] > 0, c["recent_absences"] / c["recent_marks"], NAN
+        )
+    # With no séance marked yet, absences are not applicable (distance learning).
+    for name in ("consecutive_absences", "unexcused_absences"):
+        c[name] = np.where(c["marks"] > 0, c[name], NAN)
+
+
+def activity(frame: Frame, scope: Scope) -> None:
+    """LMS activity: how long since the last trace, against the learner's and cohort's rhythm."""
+    where, params = scope.where()
+    d = scope.as_of
+    recent_from = connection.ops.adapt_datefield_value(
+        d - dt.timedelta(days=RECENT_ACTIVITY_DAYS - 1)
+    )
+    rows = fetch(
+        f"""SELECT a.enrolment_id, COUNT(*), SUM(a.count), MIN(a.day), MAX(a.day),
+                   SUM(CASE WHEN a.day >= %s THEN a.count ELSE 0 END)
+            FROM {ActivityEvent._meta.db_table} a
+            JOIN {Enrolment._meta.db_table} e ON e.id = a.enrolment_id
+            WHERE {where} AND a.day <= %s
+            GROUP BY a.enrolment_id""",  # noqa: S608 (see fetch)
+        [recent_from] + params + [connection.ops.adapt_datefield_value(d)],
+    )
+    rows = [(r[0], r[1], r[2], ordinal(r[3]), ordinal(r[4]), r[5]) for r in rows]
+    scatter(
+        frame, rows, ["traces", "actions", "first_active", "last_active", "recent_actions"], NAN
+    )
+    c = frame.columns
+    today = float(d.toordinal())
+    sessions = c["session_id"]
+    has_any = ~np.isnan(c["traces"])
+    # A session where nobody has any activity has no LMS (or does not report it).
+    lms_sessions = np.unique(sessions[has_any])
+    has_lms = np.isin(sessions, lms_sessions)
+    for name in ("traces", "actions", "recent_actions"):
+        c[name] = np.where(has_lms & ~has_any, 0.0, c[name])
+    own_start = c["own_start"]
+    last = np.where(has_any, c["last_active"], own_start)
+    since = np.where(has_lms, np.maximum(0.0, today - np.maximum(last, own_start - 1)), NAN)
+    c["days_since_activity"] = since
+    span = np.maximum(1.0, today - own_start + 1)
+    # The learner's own rhythm: days between two traces, on average, since their start.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c["usual_gap"] = np.where(
+            has_any,
+            np.maximum(
+                1.0, (c["last_active"] - np.maximum(c["first_active"], own_start) + 1) / c["traces"]
+            ),
+            NAN,
+        )
+        c["inactivity_vs_own"] = np.where(has_any, since / c["usual_gap"], NAN)
+        c["actions_per_week"] = np.where(has_lms, c["actions"] / span * 7.0, NAN)
+        earlier_days = span - RECENT_ACTIVITY_DAYS
+        earlier_rate = (c["actions"] - c["recent_actions"]) / np.maximum(1.0, earlier_days)
+        recent_rate = c["recent_actions"] / RECENT_ACTIVITY_DAYS
+        c["activity_drop"] = np.where(
+            has_lms & (earlier_days >= RECENT_ACTIVITY_DAYS) & (earlier_rate > 0),
+            np.clip(1.0 - recent_rate / earlier_rate, 0.0, 1.0),
+            NAN,
+        )
+    # The cohort's rhythm: the median days since activity among the session's learners.
+    c["cohort_days_since_activity"] = group_median(since, sessions)
+    c["inactivity_vs_cohort"] = since - c["cohort_days_since_activity"]
+
+
+def assessments(frame: Frame, scope: Scope) -> None:
+    """Assessments owed by D (due after the learner's own start) and the results given."""
+    where, params = scope.where()
+    d = scope.as_of
+    session_ids = sorted({int(s) for s in frame.info["session_id"]})
+    due_days: dict[int, list[float]] = {}
+    for session_id, due_date in Assessment.objects.filter(
+        organisation_id=scope.organisation_id, session_id__in=session_ids, due_date__lt=d
+    ).values_list("session_id", "due_date"):
+        due_days.setdefault(session_id, []).append(ordinal(due_date))
+    due = {k: np.sort(np.array(v)) for k, v in due_days.items()}
+    rows = fetch(
+        f"""SELECT r.enrolment_id, r.submitted_on, r.score, a.due_date
+            FROM {Result._meta.db_table} r
+            JOIN {Assessment._meta.db_table} a ON a.id = r.assessment_id
+            JOIN {Enrolment._meta.db_table} e ON e.id = r.enrolment_id
+            WHERE {where} AND r.submitted_on <= %s
+            ORDER BY r.enrolment_id, r.submitted_on, a.due_date""",  # noqa: S608 (see fetch)
+        params + [connection.ops.adapt_datefield_value(d)],
+    )
+    n = len(frame)
+    c = frame.columns
+    owed = np.zeros(n)
+    for session_id, dates in due.items():
+        members = c["session_id"] == session_id
+        owed[members] = len(dates) - np.searchsorted(dates, c["own_start"][members], side="left")
+    has_assessments = np.isin(c["session_id"], np.array(list(due), dtype=float))
+    submitted_owed = np.zeros(n)
+    late = np.zeros(n)
+    mean_score = np.full(n, NAN)
+    trend = np.full(n, NAN)
+    today = float(d.toordinal())
+    i = 0
+    while i < len(rows):
+        j = i
+        enrolment_id = rows[i][0]
+        while j < len(rows) and rows[j][0] == enrolment_id:
+            j += 1
+        k = frame.index_of(enrolment_id)
+        start = c["own_start"][k]
+        scores = []
+        for _eid, submitted, score, due_date in rows[i:j]:
+            due_day = ordinal(due_date)
+            if start <= due_day < today:
+                submitted_owed[k] += 1
+            if ordinal(submitted) > due_day:
+                late[k] += 1
+            if score is not None:
+                scores.append(float(score))
+        if scores:
+            mean_score[k] = sum(scores) / len(scores)
+            if len(scores) >= 2:
+                trend[k] = scores[-1] - sum(scores[:-1]) / (len(scores) - 1)
+        i = j
+    has_any = has_assessments | (submitted_owed > 0) | (late > 0) | ~np.isnan(mean_score)
+    c["assessments_due"] = np.where(has_any, owed, NAN)
+    c["missed_assessments"] = np.where(has_any, np.maximum(0.0, owed - submitted_owed), NAN)
+    c["late_submissions"] = np.where(has_any, late, NAN)
+    c["mean_score"] = mean_score
+    c["score_trend"] = trend
+
+
+def group_median(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Each row's group median of `values` (ignoring NaN; NaN for an all-NaN group)."""
+    out = np.full(len(values), NAN)
+    for group in np.unique(groups):
+        members = groups == group
+        observed = values[members]
+        observed = observed[~np.isnan(observed)]
+        if len(observed):
+            out[members] = float(np.median(observed))
+    return out
+
+
+def cohort(frame: Frame, scope: Scope) -> None:
+    """The learner against their session: its missed work, its marks.
+
+    Comparing to the cohort makes signals travel between
+    programmes of different difficulty and habits (an assessment everyone skips says less
+    than one only this learner skipped).
+    """
+    c = frame.columns
+    sessions = c["session_id"]
+    missed = c["missed_assessments"]
+    with np.errstate(invalid="ignore"):
+        c["cohort_missed_assessments"] = np.where(
+            np.isnan(missed), NAN, group_mean(np.nan_to_num(missed), sessions)
+        )
+        c["missed_vs_cohort"] = missed - c["cohort_missed_assessments"]
+        c["cohort_mean_score"] = group_median(c["mean_score"], sessions)
+        c["score_vs_cohort"] = c["mean_score"] - c["cohort_mean_score"]
+
+
+def group_mean(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=values)
+    return (sums / counts)[inverse]
+
+
+Provider = Callable[[Frame, Scope], None]
+PROVIDERS: list[Provider] = [base, attendance, activity, assessments, cohort]
+
+
+def compute_signals(
+    organisation: Organisation | int,
+    as_of: dt.date,
+    *,
+    session: Session | int | None = None,
+    enrolment_ids: Iterable[int] | None = None,
+) -> Frame:
+    """Signals of the organisation's enrolments active on `as_of` (optionally some of them)."""
+    scope = Scope(
+        organisation_id=organisation if isinstance(organisation, int) else organisation.pk,
+        as_of=as_of,
+        session_id=session if isinstance(session, int) or session is None else session.pk,
+        enrolment_ids=None if enrolment_ids is None else list(enrolment_ids),
+    )
+    frame = Frame(as_of=as_of, enrolment_ids=np.zeros(0, dtype=np.int64))
+    for provider in PROVIDERS:
+        provider(frame, scope)
+    return frame
+
+
+# --- What each signal means, in French ---------------------------------------------
+
+
+def _days(value: float) -> str:
+    n = round(value)
+    return ngettext("%(n)d jour", "%(n)d jours", n) % {"n": n}
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A model input: how it is derived from a frame column, and how it reads in French.
+
+    `transform` maps the raw column to the model's input (NaN stays NaN: not
+    applicable, weighs nothing); `default_weight` and `reference` define the default
+    model: weight per unit of transformed value above the reference (no history).
+    """
+
+    key: str
+    label: str
+    column: str
+    transform: Callable[[np.ndarray], np.ndarray]
+    explain: Callable[[dict[str, float]], str]
+    default_weight: float
+    reference: float = 0.0
+
+
+def _log1p(x: np.ndarray) -> np.ndarray:
+    return np.log1p(np.maximum(x, 0.0))
+
+
+def _same(x: np.ndarray) -> np.ndarray:
+    return x.astype(float)
+
+
+def _capped(limit: float) -> Callable[[np.ndarray], np.ndarray]:
+    def transform(x: np.ndarray) -> np.ndarray:
+        return np.minimum(x.astype(float), limit)
+
+    return transform
+
+
+def _explain_consecutive(r: dict[str, float]) -> str:
+    n = round(r["consecutive_absences"])
+    text = ngettext(
+        "%(n)d absence consécutive aux dernières séances",
+        "%(n)d absences consécutives aux dernières séances",
+        n,
+    ) % {"n": n}
+    unexcused = round(r["consecutive_unexcused"])
+    if 0 < unexcused < n:
+        text += " " + _("(dont %(u)d non justifiée(s))") % {"u": unexcused}
+    elif unexcused == n:
+        text += " " + _("(non justifiées)")
+    return text
+
+
+def _explain_rate(key: str, total: str, recent: bool) -> Callable[[dict[str, float]], str]:
+    def explain(r: dict[str, float]) -> str:
+        values = {"rate": round(100 * r[key]), "n": round(r[total])}
+        if recent:
+            return _("%(rate)d %% d'absence sur les 4 dernières semaines (%(n)d séances)") % values
+        return _("%(rate)d %% d'absence depuis le début (%(n)d séances)") % values
+
+    return explain
+
+
+def _explain_unexcused(r: dict[str, float]) -> str:
+    n = round(r["unexcused_absences"])
+    return ngettext("%(n)d absence non justifiée", "%(n)d absences non justifiées", n) % {"n": n}
+
+
+def _explain_inactive(r: dict[str, float]) -> str:
+    since = r["days_since_activity"]
+    if math.isnan(r["traces"]) or r["traces"] == 0:
+        return _("Aucune activité sur la plateforme depuis le début du parcours (%(d)s)") % {
+            "d": _days(since)
+        }
+    return _("Aucune activité sur la plateforme depuis %(d)s") % {"d": _days(since)}
+
+
+def _explain_vs_own(r: dict[str, float]) -> str:
+    return _(
+        "Silence inhabituel : %(d)s sans activité, alors qu'il ou elle se connectait "
+        "en moyenne tous les %(g)s jours"
+    ) % {"d": _days(r["days_since_activity"]), "g": f"{r['usual_gap']:.0f}"}
+
+
+def _explain_vs_cohort(r: dict[str, float]) -> str:
+    return _("Inactif depuis %(d)s, contre %(c)s pour la moitié du groupe") % {
+        "d": _days(r["days_since_activity"]),
+        "c": _days(r["cohort_days_since_activity"]),
+    }
+
+
+def _explain_drop(r: dict[str, float]) -> str:
+    return _("Activité en baisse de %(p)d %% sur les deux dernières semaines") % {
+        "p": round(100 * r["activity_drop"])
+    }
+
+
+def _explain_low_activity(r: dict[str, float]) -> str:
+    return _("Activité faible : %(n)s actions par semaine en moyenne") % {
+        "n": f"{r['actions_per_week']:.1f}".replace(".", ",")
+    }
+
+
+def _explain_missed(r: dict[str, float]) -> str:
+    n, due = round(r["missed_assessments"]), round(r["assessments_due"])
+    return ngettext(
+        "%(n)d évaluation non rendue sur %(due)d attendue",
+        "%(n)d évaluations non rendues sur %(due)d attendues",
+        n,
+    ) % {"n": n, "due": due}
+
+
+def _explain_late(r: dict[str, float]) -> str:
+    n = round(r["late_submissions"])
+    return ngettext(
+        "%(n)d évaluation rendue en retard", "%(n)d évaluations rendues en retard", n
+    ) % {"n": n}
+
+
+def _explain_score(r: dict[str, float]) -> str:
+    return _("Résultats faibles : moyenne de %(s)s/100") % {"s": f"{r['mean_score']:.0f}"}
+
+
+def _explain_trend(r: dict[str, float]) -> str:
+    return _("Résultats en baisse : dernière note %(d)s points sous la moyenne précédente") % {
+        "d": f"{-r['score_trend']:.0f}"
+    }
+
+
+def _explain_missed_vs_cohort(r: dict[str, float]) -> str:
+    return _("%(n)s évaluation(s) non rendue(s), quand le groupe en a manqué %(c)s en moyenne") % {
+        "n": f"{r['missed_assessments']:.0f}",
+        "c": f"{r['cohort_missed_assessments']:.1f}".replace(".", ","),
+    }
+
+
+def _explain_score_vs_cohort(r: dict[str, float]) -> str:
+    return _("Moyenne de %(s)s/100, sous la médiane du groupe (%(c)s/100)") % {
+        "s": f"{r['mean_score']:.0f}",
+        "c": f"{r['cohort_mean_score']:.0f}",
+    }
+
+
+def _explain_new(r: dict[str, float]) -> str:
+    return _("Début de parcours : inscrit depuis %(d)s") % {"d": _days(r["days_enrolled"])}
+
+
+def _explain_progress(r: dict[str, float]) -> str:
+    return _("Parcours engagé à %(p)d %% de sa durée prévue") % {"p": round(100 * r["progress"])}
+
+
+def _explain_late_enrolment(r: dict[str, float]) -> str:
+    return _("Entrée tardive : %(d)s après le début de la session") % {
+        "d": _days(r["late_enrolment_days"])
+    }
+
+
+# Default weights (model version 0, before any calibration), in log-odds per unit of the
+# transformed signal, for a base risk of 10 % (intercept -2.2). They encode what the
+# reference documents say a provider should react to: three absences in a row, or two
+# weeks without any sign of activity, on their own give a high risk; a missed assessment
+# or a month of frequent absences a medium one.
+DEFAULT_INTERCEPT = -2.2
+SIGNALS: list[Signal] = [
+    Signal(
+        "consecutive_absences",
+        _("Absences consécutives"),
+        "consecutive_absences",
+        _capped(6),
+        _explain_consecutive,
+        1.1,
+    ),
+    Signal(
+        "recent_absence_rate",
+        _("Absences récentes"),
+        "recent_absence_rate",
+        _same,
+        _explain_rate("recent_absence_rate", "recent_marks", True),
+        1.5,
+    ),
+    Signal(
+        "absence_rate",
+        _("Taux d'absence"),
+        "absence_rate",
+        _same,
+        _explain_rate("absence_rate", "marks", False),
+        1.0,
+    ),
+    Signal(
+        "unexcused_absences",
+        _("Absences non justifiées"),
+        "unexcused_absences",
+        _log1p,
+        _explain_unexcused,
+        0.3,
+    ),
+    Signal(
+        "days_since_activity",
+        _("Jours sans activité"),
+        "days_since_activity",
+        _log1p,
+        _explain_inactive,
+        0.9,
+        reference=math.log1p(3),
+    ),
+    Signal(
+        "inactivity_vs_own",
+        _("Silence inhabituel"),
+        "inactivity_vs_own",
+        _log1p,
+        _explain_vs_own,
+        0.5,
+        reference=math.log1p(1),
+    ),
+    Signal(
+        "inactivity_vs_cohort",
+        _("Inactivité par rapport au groupe"),
+        "inactivity_vs_cohort",
+        lambda x: np.clip(x, -28, 56) / 7.0,
+        _explain_vs_cohort,
+        0.15,
+    ),
+    Signal("activity_drop", _("Baisse d'activité"), "activity_drop", _same, _explain_drop, 1.0),
+    Signal(
+        "low_activity",
+        _("Activité faible"),
+        "actions_per_week",
+        lambda x: -np.log1p(np.maximum(x, 0.0)),
+        _explain_low_activity,
+        0.2,
+        reference=-math.log1p(20),
+    ),
+    Signal(
+        "missed_assessments",
+        _("Évaluations non rendues"),
+        "missed_assessments",
+        _log1p,
+        _explain_missed,
+        1.6,
+    ),
+    Signal(
+        "late_submissions",
+        _("Évaluations rendues en retard"),
+        "late_submissions",
+        _log1p,
+        _explain_late,
+        0.4,
+    ),
+    Signal(
+        "missed_vs_cohort",
+        _("Évaluations manquées par rapport au groupe"),
+        "missed_vs_cohort",
+        lambda x: np.clip(x, -3, 3),
+        _explain_missed_vs_cohort,
+        0.0,
+    ),
+    Signal(
+        "score_vs_cohort",
+        _("Résultats par rapport au groupe"),
+        "score_vs_cohort",
+        lambda x: -np.clip(x, -50, 50) / 10.0,
+        _explain_score_vs_cohort,
+        0.0,
+    ),
+    Signal(
+        "low_scores",
+        _("Résultats faibles"),
+        "mean_score",
+        lambda x: (100.0 - x) / 25.0,
+        _explain_score,
+        0.5,
+        reference=1.0,
+    ),
+    Signal(
+        "falling_scores",
+        _("Résultats en baisse"),
+        "score_trend",
+        lambda x: -np.clip(x, -60, 60) / 10.0,
+        _explain_trend,
+        0.15,
+    ),
+    Signal(
+        "early_days",
+        _("Début de parcours"),
+        "days_enrolled",
+        lambda x: -np.log1p(x),
+        _explain_new,
+        0.0,
+        reference=-math.log1p(30),
+    ),
+    Signal("progress", _("Avancement"), "progress", _same, _explain_progress, 0.0),
+    Signal(
+        "late_enrolment",
+        _("Entrée tardive"),
+        "late_enrolment_days",
+        _log1p,
+        _explain_late_enrolment,
+        0.0,
+    ),
+]
+SIGNAL_BY_KEY = {s.key: s for s in SIGNALS}
+
+
+def feature_matrix(frame: Frame, keys: list[str] | None = None) -> np.ndarray:
+    """The transformed signals, one column per key (NaN where not applicable)."""
+    keys = keys or [s.key for s in SIGNALS]
+    cols = []
+    for key in keys:
+        signal = SIGNAL_BY_KEY.get(key)
+        if signal is None or signal.column not in frame.columns:
+            cols.append(np.full(len(frame), NAN))
+            continue
+        with np.errstate(invalid="ignore"):
+            cols.append(signal.transform(frame.columns[signal.column]).astype(float))
+    if not cols:
+        return np.zeros((len(frame), 0))
+    return np.column_stack(cols)
