@@ -184,6 +184,10 @@ SECURE_PROXY_SSL_HEADER = (
 X_FRAME_OPTIONS = "DENY"
 
 WORKER_POLL_SECONDS = env.get_int("WORKER_POLL_SECONDS", 5, minimum=1)
+# Outbox: first retry after this many seconds (doubling each time, at most an hour), and
+# how many tries before a message is marked failed.
+MESSAGING_RETRY_BASE_SECONDS = env.get_int("MESSAGING_RETRY_BASE_SECONDS", 30, minimum=1)
+MESSAGING_MAX_ATTEMPTS = env.get_int("MESSAGING_MAX_ATTEMPTS", 12, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -128,8 +128,9 @@ def claim(worker: str, now: dt.datetime | None = None) -> Job | None:
     return None
 
 
-def backoff(attempts: int) -> dt.timedelta:
-    return dt.timedelta(seconds=min(3600, 30 * 2 ** (attempts - 1)))
+def backoff(attempts: int, base_seconds: int = 30) -> dt.timedelta:
+    """The wait before the next try after `attempts` tries: doubling, at most an hour."""
+    return dt.timedelta(seconds=min(3600, base_seconds * 2 ** max(0, attempts - 1)))
 
 
 def run(job: Job) -> None:

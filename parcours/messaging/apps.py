@@ -6,3 +6,11 @@ class MessagingConfig(AppConfig):
     name = "parcours.messaging"
     label = "messaging"
     verbose_name = _("Messages")
+
+    def ready(self) -> None:
+        from parcours.learners.selectors import TIMELINE_PROVIDERS
+        from parcours.messaging import sending  # noqa: F401 (registers messaging.send, the sweep)
+        from parcours.messaging.selectors import message_events
+
+        if message_events not in TIMELINE_PROVIDERS:
+            TIMELINE_PROVIDERS.append(message_events)
