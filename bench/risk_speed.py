@@ -210,6 +210,14 @@ def main() -> int:
             f"{counts['learners_enrolment']:,} inscriptions actives, {counts['activity_activityevent']:,} lignes "
             f"d'activité, {counts['attendance_attendancemark']:,} présences, {counts['activity_result']:,} résultats"
         )
+        # The engine gives PostgreSQL this much memory per aggregation; so does the floor.
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        from parcours.engagement.signals import WORK_MEM
+
+        conn.execute(f"SET work_mem = '{WORK_MEM}'")
         floors = []
         for _ in range(2):
             t0 = time.perf_counter()

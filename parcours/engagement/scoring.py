@@ -36,6 +36,7 @@ from parcours.engagement.signals import (
     SIGNALS,
     Frame,
     compute_signals,
+    explanation_key,
     feature_matrix,
 )
 from parcours.programmes.models import Session
@@ -110,38 +111,50 @@ class Scored:
 
     def reasons(self, i: int) -> list[dict[str, Any]]:
         """Row i's top contributing signals, largest first, each with its French sentence."""
-        contrib = self.contributions[i]
-        order = np.argsort(-contrib)[:MAX_REASONS]
+        return self.all_reasons(rows=[i])[0]
+
+    def all_reasons(self, rows: list[int] | None = None) -> list[list[dict[str, Any]]]:
+        contrib = self.contributions if rows is None else self.contributions[rows]
+        indices = range(len(self.frame)) if rows is None else rows
         keys = self.weights.keys
-        values: dict[str, float] | None = None
-        out = []
-        for j in order:
-            if contrib[j] < MIN_CONTRIBUTION:
-                break
-            values = values or self.frame.row(i)
-            signal = SIGNAL_BY_KEY[keys[j]]
-            out.append(
-                {
-                    "signal": signal.key,
-                    "text": signal.explain(values),
-                    "weight": round(float(contrib[j]), 3),
-                }
-            )
+        k = min(MAX_REASONS, contrib.shape[1])
+        top = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
+        top_values = np.take_along_axis(contrib, top, axis=1)
+        out: list[list[dict[str, Any]]] = []
+        texts: dict[tuple[Any, ...], str] = {}
+        signals = [SIGNAL_BY_KEY[key] for key in keys]
+        for r, i in enumerate(indices):
+            reasons = []
+            row = self.frame.row(i)
+            for j in range(k):
+                value = float(top_values[r, j])
+                if value < MIN_CONTRIBUTION:
+                    break
+                signal = signals[top[r, j]]
+                case = explanation_key(signal, row)
+                text = texts.get(case)
+                if text is None:
+                    text = texts[case] = signal.explain(row)
+                reasons.append({"signal": signal.key, "text": text, "weight": round(value, 3)})
+            out.append(reasons)
         return out
 
     def rows(self) -> list[dict[str, Any]]:
         """One record per enrolment, as `parcours risk` prints them."""
         info = self.frame.info
+        ids = self.frame.enrolment_ids.tolist()
+        scores = np.round(self.scores, 4).tolist()
+        reasons = self.all_reasons()
         return [
             {
-                "enrolment_id": int(self.frame.enrolment_ids[i]),
+                "enrolment_id": ids[i],
                 "learner_external_id": info["learner_external_id"][i],
                 "session_external_id": info["session_external_id"][i],
-                "score": round(float(self.scores[i]), 4),
+                "score": scores[i],
                 "level": self.levels[i],
-                "reasons": self.reasons(i),
+                "reasons": reasons[i],
             }
-            for i in range(len(self.frame))
+            for i in range(len(ids))
         ]
 
 

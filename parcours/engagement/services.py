@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 
 from django.db import transaction
@@ -14,9 +15,10 @@ from parcours.core.models import JournalAction, Organisation, User
 from parcours.engagement import calibration
 from parcours.engagement.models import RiskModel, RiskScore, RiskThreshold
 from parcours.engagement.scoring import Scored
+from parcours.lib.bulk import BulkWriter
 from parcours.programmes.models import Programme
 
-STORE_BATCH = 5000
+STORE_BATCH = 20_000
 
 
 def calibrate(
@@ -97,34 +99,33 @@ def set_thresholds(
 
 
 def store_scores(organisation: Organisation, scored: Scored, *, acting_user: User | None) -> int:
-    """Keep the scores as the day's snapshot (replacing that day's earlier run).
+    """Keep the scores as the day's snapshot (replacing that day's earlier run, if any).
 
     Scores are derived facts, thousands a night: the journal traces each run with one
     entry (date, model version, how many of each level), not one per row.
     """
     as_of = scored.frame.as_of
-    now = timezone.now()
-    rows = [
-        RiskScore(
-            organisation=organisation,
-            enrolment_id=row["enrolment_id"],
-            as_of=as_of,
-            score=row["score"],
-            level=row["level"],
-            reasons=row["reasons"],
-            model_version=scored.weights.version,
-            computed_at=now,
-        )
-        for row in scored.rows()
-    ]
+    rows = scored.rows()
+    writer = BulkWriter(
+        RiskScore,
+        ("enrolment_id", "score", "level", "reasons", "model_version"),
+        {"organisation_id": organisation.pk, "as_of": as_of, "computed_at": timezone.now()},
+        prepared_columns=("reasons",),
+    )
+    version = scored.weights.version
     counts = {level: scored.levels.count(level) for level in sorted(set(scored.levels))}
     with transaction.atomic():
+        RiskScore.objects.filter(organisation=organisation, as_of=as_of).delete()
         for start in range(0, len(rows), STORE_BATCH):
-            RiskScore.objects.bulk_create(
-                rows[start : start + STORE_BATCH],
-                update_conflicts=True,
-                unique_fields=["enrolment", "as_of"],
-                update_fields=["score", "level", "reasons", "model_version", "computed_at"],
+            writer.insert(
+                (
+                    row["enrolment_id"],
+                    row["score"],
+                    row["level"],
+                    json.dumps(row["reasons"], ensure_ascii=False),
+                    version,
+                )
+                for row in rows[start : start + STORE_BATCH]
             )
         journal.record_event(
             "risk.scored",

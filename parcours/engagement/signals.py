@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -42,6 +42,8 @@ from parcours.programmes.models import Session, Slot
 
 RECENT_ATTENDANCE_DAYS = 28
 RECENT_ACTIVITY_DAYS = 14
+RECENT_RESULTS_DAYS = 35
+WORK_MEM = "64MB"  # PostgreSQL memory per sort or hash while aggregating
 NAN = math.nan
 
 
@@ -54,6 +56,17 @@ def ordinal(day: dt.date | str | None) -> float:
     elif isinstance(day, dt.datetime):
         day = day.date()
     return float(day.toordinal())
+
+
+def local_ordinal(moment: dt.datetime | str | None) -> float:
+    """A stored instant's day in Paris time, as a day number (SQLite gives text, in UTC)."""
+    if moment is None:
+        return NAN
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+        if timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=dt.UTC)
+    return float(timezone.localdate(moment).toordinal())
 
 
 @dataclass
@@ -77,8 +90,8 @@ class Frame:
     def value(self, enrolment_id: int, name: str) -> float:
         return float(self.columns[name][self.index_of(enrolment_id)])
 
-    def row(self, i: int) -> dict[str, float]:
-        return {name: float(col[i]) for name, col in self.columns.items()}
+    def row(self, i: int) -> Row:
+        return Row(self.columns, i)
 
     def take(self, mask: np.ndarray) -> Frame:
         """The rows where mask is true."""
@@ -91,6 +104,22 @@ class Frame:
                 for k, v in self.info.items()
             },
         )
+
+
+class Row(Mapping[str, float]):
+    """Row i of a frame's columns, read on demand."""
+
+    def __init__(self, columns: dict[str, np.ndarray], i: int) -> None:
+        self.columns, self.i = columns, i
+
+    def __getitem__(self, name: str) -> float:
+        return float(self.columns[name][self.i])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
 
 
 @dataclass
@@ -114,6 +143,20 @@ class Scope:
             sql += f" AND e.id IN ({', '.join(['%s'] * len(ids))})"
             params.extend(ids)
         return sql, params
+
+    def facts_of(self, column: str) -> tuple[str, list[Any]]:
+        """SQL restricting a fact table to the scope before it is aggregated.
+
+        For the whole organisation, the facts are filtered by organisation only, summed
+        per enrolment, and the sums joined to the active enrolments afterwards (cheaper
+        than joining millions of rows first); for one session or a few enrolments, the
+        facts are restricted first.
+        """
+        if self.session_id is None and self.enrolment_ids is None:
+            return "", []
+        where, params = self.where()
+        table = Enrolment._meta.db_table
+        return f" AND {column} IN (SELECT e.id FROM {table} e WHERE {where})", params  # noqa: S608
 
 
 def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -180,36 +223,58 @@ def base(frame: Frame, scope: Scope) -> None:
 
 
 def attendance(frame: Frame, scope: Scope) -> None:
-    """Absences: overall, of the last four weeks, unexcused, and the current run."""
+    """Absences: overall, of the last four weeks, unexcused, and the current run.
+
+    The current run is what came after the last séance attended (present or late):
+    `consecutive_absences` counts every absence in it, `consecutive_unexcused` only the
+    unexcused ones (an excused absence neither counts there nor breaks the run), and
+    `unexcused_run_start` is the day of the run's first unexcused absence (what names
+    an episode for the follow-up procedure).
+    """
     where, params = scope.where()
     recent = timezone.make_aware(
         dt.datetime.combine(scope.as_of - dt.timedelta(days=RECENT_ATTENDANCE_DAYS - 1), dt.time())
     )
+    narrow, narrow_params = scope.facts_of("m.enrolment_id")
     rows = fetch(
-        f"""SELECT enrolment_id,
-                   COUNT(*),
-                   SUM(CASE WHEN status IN ('absent', 'excuse') THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN status = 'absent' THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN starts_at >= %s THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN starts_at >= %s AND status IN ('absent', 'excuse') THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN status IN ('absent', 'excuse')
-                             AND (last_attended IS NULL OR starts_at > last_attended)
-                            THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN status = 'absent'
-                             AND (last_attended IS NULL OR starts_at > last_attended)
-                            THEN 1 ELSE 0 END)
-            FROM (
-                SELECT m.enrolment_id, m.status, sl.starts_at,
-                       MAX(CASE WHEN m.status IN ('present', 'retard') THEN sl.starts_at END)
-                           OVER (PARTITION BY m.enrolment_id) AS last_attended
+        f"""WITH marks AS (
+                SELECT m.enrolment_id, m.status, sl.starts_at
                 FROM {AttendanceMark._meta.db_table} m
                 JOIN {Slot._meta.db_table} sl ON sl.id = m.slot_id
-                JOIN {Enrolment._meta.db_table} e ON e.id = m.enrolment_id
-                WHERE {where} AND sl.starts_at < %s
-            ) marks
-            GROUP BY enrolment_id""",  # noqa: S608 (see fetch)
-        [connection.ops.adapt_datetimefield_value(recent)] * 2 + params + [end_of_day(scope.as_of)],
+                WHERE m.organisation_id = %s AND sl.starts_at < %s{narrow}
+            ),
+            last AS (
+                SELECT enrolment_id,
+                       MAX(CASE WHEN status IN ('present', 'retard') THEN starts_at END)
+                           AS last_attended
+                FROM marks GROUP BY enrolment_id
+            )
+            SELECT mk.enrolment_id,
+                   COUNT(*),
+                   SUM(CASE WHEN mk.status IN ('absent', 'excuse') THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN mk.status = 'absent' THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN mk.starts_at >= %s THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN mk.starts_at >= %s AND mk.status IN ('absent', 'excuse') THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN mk.status IN ('absent', 'excuse')
+                             AND (last_attended IS NULL OR mk.starts_at > last_attended)
+                            THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN mk.status = 'absent'
+                             AND (last_attended IS NULL OR mk.starts_at > last_attended)
+                            THEN 1 ELSE 0 END),
+                   MIN(CASE WHEN mk.status = 'absent'
+                             AND (last_attended IS NULL OR mk.starts_at > last_attended)
+                            THEN mk.starts_at END)
+            FROM marks mk
+            JOIN last ON last.enrolment_id = mk.enrolment_id
+            JOIN {Enrolment._meta.db_table} e ON e.id = mk.enrolment_id
+            WHERE {where}
+            GROUP BY mk.enrolment_id""",  # noqa: S608 (see fetch)
+        [scope.organisation_id, end_of_day(scope.as_of), *narrow_params]
+        + [connection.ops.adapt_datetimefield_value(recent)] * 2
+        + params,
     )
+    # The first unexcused absence of the current run, as a (Paris) day number.
+    rows = [(*r[:8], local_ordinal(r[8])) for r in rows]
     scatter(
         frame,
         rows,
@@ -221,6 +286,7 @@ def attendance(frame: Frame, scope: Scope) -> None:
             "recent_absences",
             "consecutive_absences",
             "consecutive_unexcused",
+            "unexcused_run_start",
         ],
         0.0,
     )
@@ -231,8 +297,11 @@ def attendance(frame: Frame, scope: Scope) -> None:
             c["recent_marks"] > 0, c["recent_absences"] / c["recent_marks"], NAN
         )
     # With no séance marked yet, absences are not applicable (distance learning).
-    for name in ("consecutive_absences", "unexcused_absences"):
+    for name in ("consecutive_absences", "consecutive_unexcused", "unexcused_absences"):
         c[name] = np.where(c["marks"] > 0, c[name], NAN)
+    c["unexcused_run_start"] = np.where(
+        c["consecutive_unexcused"] > 0, c["unexcused_run_start"], NAN
+    )
 
 
 def activity(frame: Frame, scope: Scope) -> None:
@@ -242,14 +311,20 @@ def activity(frame: Frame, scope: Scope) -> None:
     recent_from = connection.ops.adapt_datefield_value(
         d - dt.timedelta(days=RECENT_ACTIVITY_DAYS - 1)
     )
+    narrow, narrow_params = scope.facts_of("a.enrolment_id")
     rows = fetch(
-        f"""SELECT a.enrolment_id, COUNT(*), SUM(a.count), MIN(a.day), MAX(a.day),
-                   SUM(CASE WHEN a.day >= %s THEN a.count ELSE 0 END)
-            FROM {ActivityEvent._meta.db_table} a
-            JOIN {Enrolment._meta.db_table} e ON e.id = a.enrolment_id
-            WHERE {where} AND a.day <= %s
-            GROUP BY a.enrolment_id""",  # noqa: S608 (see fetch)
-        [recent_from] + params + [connection.ops.adapt_datefield_value(d)],
+        f"""SELECT x.* FROM (
+                SELECT a.enrolment_id, COUNT(*), SUM(a.count), MIN(a.day), MAX(a.day),
+                       SUM(CASE WHEN a.day >= %s THEN a.count ELSE 0 END)
+                FROM {ActivityEvent._meta.db_table} a
+                WHERE a.organisation_id = %s AND a.day <= %s{narrow}
+                GROUP BY a.enrolment_id
+            ) x
+            JOIN {Enrolment._meta.db_table} e ON e.id = x.enrolment_id
+            WHERE {where}""",  # noqa: S608 (see fetch)
+        [recent_from, scope.organisation_id, connection.ops.adapt_datefield_value(d)]
+        + narrow_params
+        + params,
     )
     rows = [(r[0], r[1], r[2], ordinal(r[3]), ordinal(r[4]), r[5]) for r in rows]
     scatter(
@@ -304,55 +379,43 @@ def assessments(frame: Frame, scope: Scope) -> None:
     ).values_list("session_id", "due_date"):
         due_days.setdefault(session_id, []).append(ordinal(due_date))
     due = {k: np.sort(np.array(v)) for k, v in due_days.items()}
+    day = connection.ops.adapt_datefield_value(d)
+    recent = connection.ops.adapt_datefield_value(d - dt.timedelta(days=RECENT_RESULTS_DAYS - 1))
+    own_start = "CASE WHEN e.enrolled_on > s.start_date THEN e.enrolled_on ELSE s.start_date END"
     rows = fetch(
-        f"""SELECT r.enrolment_id, r.submitted_on, r.score, a.due_date
+        f"""SELECT r.enrolment_id,
+                   SUM(CASE WHEN a.due_date >= {own_start} AND a.due_date < %s THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN r.submitted_on > a.due_date THEN 1 ELSE 0 END),
+                   AVG(r.score),
+                   AVG(CASE WHEN r.submitted_on >= %s THEN r.score END),
+                   AVG(CASE WHEN r.submitted_on < %s THEN r.score END)
             FROM {Result._meta.db_table} r
             JOIN {Assessment._meta.db_table} a ON a.id = r.assessment_id
             JOIN {Enrolment._meta.db_table} e ON e.id = r.enrolment_id
+            JOIN {Session._meta.db_table} s ON s.id = e.session_id
             WHERE {where} AND r.submitted_on <= %s
-            ORDER BY r.enrolment_id, r.submitted_on, a.due_date""",  # noqa: S608 (see fetch)
-        params + [connection.ops.adapt_datefield_value(d)],
+            GROUP BY r.enrolment_id""",  # noqa: S608 (see fetch)
+        [day, recent, recent] + params + [day],
     )
-    n = len(frame)
+    scatter(
+        frame,
+        rows,
+        ["submitted_owed", "late_submissions", "mean_score", "recent_score", "earlier_score"],
+        NAN,
+    )
     c = frame.columns
-    owed = np.zeros(n)
+    owed = np.zeros(len(frame))
     for session_id, dates in due.items():
         members = c["session_id"] == session_id
         owed[members] = len(dates) - np.searchsorted(dates, c["own_start"][members], side="left")
-    has_assessments = np.isin(c["session_id"], np.array(list(due), dtype=float))
-    submitted_owed = np.zeros(n)
-    late = np.zeros(n)
-    mean_score = np.full(n, NAN)
-    trend = np.full(n, NAN)
-    today = float(d.toordinal())
-    i = 0
-    while i < len(rows):
-        j = i
-        enrolment_id = rows[i][0]
-        while j < len(rows) and rows[j][0] == enrolment_id:
-            j += 1
-        k = frame.index_of(enrolment_id)
-        start = c["own_start"][k]
-        scores = []
-        for _eid, submitted, score, due_date in rows[i:j]:
-            due_day = ordinal(due_date)
-            if start <= due_day < today:
-                submitted_owed[k] += 1
-            if ordinal(submitted) > due_day:
-                late[k] += 1
-            if score is not None:
-                scores.append(float(score))
-        if scores:
-            mean_score[k] = sum(scores) / len(scores)
-            if len(scores) >= 2:
-                trend[k] = scores[-1] - sum(scores[:-1]) / (len(scores) - 1)
-        i = j
-    has_any = has_assessments | (submitted_owed > 0) | (late > 0) | ~np.isnan(mean_score)
+    has_results = ~np.isnan(c["submitted_owed"])
+    has_any = np.isin(c["session_id"], np.array(list(due), dtype=float)) | has_results
+    submitted = np.nan_to_num(c["submitted_owed"])
     c["assessments_due"] = np.where(has_any, owed, NAN)
-    c["missed_assessments"] = np.where(has_any, np.maximum(0.0, owed - submitted_owed), NAN)
-    c["late_submissions"] = np.where(has_any, late, NAN)
-    c["mean_score"] = mean_score
-    c["score_trend"] = trend
+    c["missed_assessments"] = np.where(has_any, np.maximum(0.0, owed - submitted), NAN)
+    c["late_submissions"] = np.where(has_any, np.nan_to_num(c["late_submissions"]), NAN)
+    # Falling: the marks of the last five weeks against the earlier ones.
+    c["score_trend"] = c["recent_score"] - c["earlier_score"]
 
 
 def group_median(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -411,8 +474,13 @@ def compute_signals(
         enrolment_ids=None if enrolment_ids is None else list(enrolment_ids),
     )
     frame = Frame(as_of=as_of, enrolment_ids=np.zeros(0, dtype=np.int64))
-    for provider in PROVIDERS:
-        provider(frame, scope)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Room to sum 200,000 enrolments' facts in memory rather than on disk.
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        for provider in PROVIDERS:
+            provider(frame, scope)
     return frame
 
 
@@ -437,7 +505,7 @@ class Signal:
     label: str
     column: str
     transform: Callable[[np.ndarray], np.ndarray]
-    explain: Callable[[dict[str, float]], str]
+    explain: Callable[[Mapping[str, float]], str]
     default_weight: float
     reference: float = 0.0
 
@@ -457,7 +525,7 @@ def _capped(limit: float) -> Callable[[np.ndarray], np.ndarray]:
     return transform
 
 
-def _explain_consecutive(r: dict[str, float]) -> str:
+def _explain_consecutive(r: Mapping[str, float]) -> str:
     n = round(r["consecutive_absences"])
     text = ngettext(
         "%(n)d absence consécutive aux dernières séances",
@@ -472,8 +540,8 @@ def _explain_consecutive(r: dict[str, float]) -> str:
     return text
 
 
-def _explain_rate(key: str, total: str, recent: bool) -> Callable[[dict[str, float]], str]:
-    def explain(r: dict[str, float]) -> str:
+def _explain_rate(key: str, total: str, recent: bool) -> Callable[[Mapping[str, float]], str]:
+    def explain(r: Mapping[str, float]) -> str:
         values = {"rate": round(100 * r[key]), "n": round(r[total])}
         if recent:
             return _("%(rate)d %% d'absence sur les 4 dernières semaines (%(n)d séances)") % values
@@ -482,12 +550,12 @@ def _explain_rate(key: str, total: str, recent: bool) -> Callable[[dict[str, flo
     return explain
 
 
-def _explain_unexcused(r: dict[str, float]) -> str:
+def _explain_unexcused(r: Mapping[str, float]) -> str:
     n = round(r["unexcused_absences"])
     return ngettext("%(n)d absence non justifiée", "%(n)d absences non justifiées", n) % {"n": n}
 
 
-def _explain_inactive(r: dict[str, float]) -> str:
+def _explain_inactive(r: Mapping[str, float]) -> str:
     since = r["days_since_activity"]
     if math.isnan(r["traces"]) or r["traces"] == 0:
         return _("Aucune activité sur la plateforme depuis le début du parcours (%(d)s)") % {
@@ -496,33 +564,33 @@ def _explain_inactive(r: dict[str, float]) -> str:
     return _("Aucune activité sur la plateforme depuis %(d)s") % {"d": _days(since)}
 
 
-def _explain_vs_own(r: dict[str, float]) -> str:
+def _explain_vs_own(r: Mapping[str, float]) -> str:
     return _(
         "Silence inhabituel : %(d)s sans activité, alors qu'il ou elle se connectait "
         "en moyenne tous les %(g)s jours"
     ) % {"d": _days(r["days_since_activity"]), "g": f"{r['usual_gap']:.0f}"}
 
 
-def _explain_vs_cohort(r: dict[str, float]) -> str:
+def _explain_vs_cohort(r: Mapping[str, float]) -> str:
     return _("Inactif depuis %(d)s, contre %(c)s pour la moitié du groupe") % {
         "d": _days(r["days_since_activity"]),
         "c": _days(r["cohort_days_since_activity"]),
     }
 
 
-def _explain_drop(r: dict[str, float]) -> str:
+def _explain_drop(r: Mapping[str, float]) -> str:
     return _("Activité en baisse de %(p)d %% sur les deux dernières semaines") % {
         "p": round(100 * r["activity_drop"])
     }
 
 
-def _explain_low_activity(r: dict[str, float]) -> str:
+def _explain_low_activity(r: Mapping[str, float]) -> str:
     return _("Activité faible : %(n)s actions par semaine en moyenne") % {
         "n": f"{r['actions_per_week']:.1f}".replace(".", ",")
     }
 
 
-def _explain_missed(r: dict[str, float]) -> str:
+def _explain_missed(r: Mapping[str, float]) -> str:
     n, due = round(r["missed_assessments"]), round(r["assessments_due"])
     return ngettext(
         "%(n)d évaluation non rendue sur %(due)d attendue",
@@ -531,46 +599,49 @@ def _explain_missed(r: dict[str, float]) -> str:
     ) % {"n": n, "due": due}
 
 
-def _explain_late(r: dict[str, float]) -> str:
+def _explain_late(r: Mapping[str, float]) -> str:
     n = round(r["late_submissions"])
     return ngettext(
         "%(n)d évaluation rendue en retard", "%(n)d évaluations rendues en retard", n
     ) % {"n": n}
 
 
-def _explain_score(r: dict[str, float]) -> str:
+def _explain_score(r: Mapping[str, float]) -> str:
     return _("Résultats faibles : moyenne de %(s)s/100") % {"s": f"{r['mean_score']:.0f}"}
 
 
-def _explain_trend(r: dict[str, float]) -> str:
-    return _("Résultats en baisse : dernière note %(d)s points sous la moyenne précédente") % {
-        "d": f"{-r['score_trend']:.0f}"
+def _explain_trend(r: Mapping[str, float]) -> str:
+    return _(
+        "Résultats en baisse : %(recent)s/100 ces cinq dernières semaines, contre %(before)s/100 avant"
+    ) % {
+        "recent": f"{r['recent_score']:.0f}",
+        "before": f"{r['earlier_score']:.0f}",
     }
 
 
-def _explain_missed_vs_cohort(r: dict[str, float]) -> str:
+def _explain_missed_vs_cohort(r: Mapping[str, float]) -> str:
     return _("%(n)s évaluation(s) non rendue(s), quand le groupe en a manqué %(c)s en moyenne") % {
         "n": f"{r['missed_assessments']:.0f}",
         "c": f"{r['cohort_missed_assessments']:.1f}".replace(".", ","),
     }
 
 
-def _explain_score_vs_cohort(r: dict[str, float]) -> str:
+def _explain_score_vs_cohort(r: Mapping[str, float]) -> str:
     return _("Moyenne de %(s)s/100, sous la médiane du groupe (%(c)s/100)") % {
         "s": f"{r['mean_score']:.0f}",
         "c": f"{r['cohort_mean_score']:.0f}",
     }
 
 
-def _explain_new(r: dict[str, float]) -> str:
+def _explain_new(r: Mapping[str, float]) -> str:
     return _("Début de parcours : inscrit depuis %(d)s") % {"d": _days(r["days_enrolled"])}
 
 
-def _explain_progress(r: dict[str, float]) -> str:
+def _explain_progress(r: Mapping[str, float]) -> str:
     return _("Parcours engagé à %(p)d %% de sa durée prévue") % {"p": round(100 * r["progress"])}
 
 
-def _explain_late_enrolment(r: dict[str, float]) -> str:
+def _explain_late_enrolment(r: Mapping[str, float]) -> str:
     return _("Entrée tardive : %(d)s après le début de la session") % {
         "d": _days(r["late_enrolment_days"])
     }
@@ -720,6 +791,25 @@ SIGNALS: list[Signal] = [
     ),
 ]
 SIGNAL_BY_KEY = {s.key: s for s in SIGNALS}
+# The frame columns each explanation reads (beyond its own column): two rows with the
+# same values there read the same, so a sentence is written once per distinct case.
+EXPLANATION_INPUTS: dict[str, tuple[str, ...]] = {
+    "consecutive_absences": ("consecutive_absences", "consecutive_unexcused"),
+    "recent_absence_rate": ("recent_absence_rate", "recent_marks"),
+    "absence_rate": ("absence_rate", "marks"),
+    "days_since_activity": ("days_since_activity", "traces"),
+    "inactivity_vs_own": ("days_since_activity", "usual_gap"),
+    "inactivity_vs_cohort": ("days_since_activity", "cohort_days_since_activity"),
+    "missed_assessments": ("missed_assessments", "assessments_due"),
+    "missed_vs_cohort": ("missed_assessments", "cohort_missed_assessments"),
+    "score_vs_cohort": ("mean_score", "cohort_mean_score"),
+    "falling_scores": ("recent_score", "earlier_score"),
+}
+
+
+def explanation_key(signal: Signal, row: Mapping[str, float]) -> tuple[Any, ...]:
+    inputs = EXPLANATION_INPUTS.get(signal.key, (signal.column,))
+    return (signal.key, *(round(row[name], 4) for name in inputs))
 
 
 def feature_matrix(frame: Frame, keys: list[str] | None = None) -> np.ndarray:
