@@ -6,3 +6,11 @@ class FollowupConfig(AppConfig):
     name = "parcours.followup"
     label = "followup"
     verbose_name = _("Suivi et prévention des abandons")
+
+    def ready(self) -> None:
+        from parcours.followup import jobs  # noqa: F401 (registers the daily follow-up)
+        from parcours.followup.selectors import followup_events
+        from parcours.learners.selectors import TIMELINE_PROVIDERS
+
+        if followup_events not in TIMELINE_PROVIDERS:
+            TIMELINE_PROVIDERS.append(followup_events)

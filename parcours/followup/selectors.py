@@ -1,0 +1,326 @@
+"""Reads of the follow-up app: what the triggers detect, lists, dashboard, timeline.
+
+Detection reads the engagement app's signals (`compute_signals`) and stored risk scores,
+and names each occurrence by an episode key that stays the same night after night while
+the situation lasts:
+- consecutive absences: the date of the first absence of the current run;
+- inactivity: the last day with activity on the platform;
+- missed assessment: the most recent assessment due and not handed in;
+- risk level: the first day of the current run of scores at or above the level.
+"""
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from parcours.followup.models import (
+    RISK_ORDER,
+    CaseStatus,
+    CaseStep,
+    FollowupCase,
+    ProcedureVersion,
+    StepStatus,
+    Trigger,
+    TriggerKind,
+    VersionStatus,
+)
+from parcours.learners.models import Enrolment, Learner
+from parcours.learners.selectors import TimelineItem
+
+log = logging.getLogger("parcours.followup")
+
+SIGNAL_KINDS = {TriggerKind.ABSENCES, TriggerKind.INACTIVITY, TriggerKind.MISSED_ASSESSMENT}
+
+
+@dataclass(frozen=True)
+class Detection:
+    enrolment_id: int
+    trigger: Trigger
+    episode_key: str
+    reason: str
+
+
+def _fr(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def severity(trigger: Trigger) -> tuple[int, int, int]:
+    """The most demanding triggers first (5 absences before 3, élevé before moyen): when
+    two of one kind fire, the first one opens the case (one open case per kind)."""
+    return (-(trigger.threshold or 0), -RISK_ORDER.get(trigger.risk_level, 0), trigger.order)
+
+
+def latest_missed_assessment(enrolment: Enrolment, as_of: dt.date) -> Any:
+    """The latest assessment the learner owed by `as_of` and had not handed in by then,
+    counted as the engine's `missed_assessments` does (due from their own start, before
+    `as_of`)."""
+    from parcours.activity.models import Assessment, Result
+
+    own_start = max(enrolment.enrolled_on, enrolment.session.start_date)
+    handed_in = Result.objects.filter(
+        assessment=OuterRef("pk"), enrolment=enrolment, submitted_on__lte=as_of
+    )
+    return (
+        Assessment.objects.filter(
+            session_id=enrolment.session_id, due_date__gte=own_start, due_date__lt=as_of
+        )
+        .exclude(Exists(handed_in))
+        .order_by("-due_date", "-pk")
+        .first()
+    )
+
+
+def detect(
+    organisation: Any, as_of: dt.date, triggers: list[Trigger]
+) -> dict[int, list[Detection]]:
+    """Per enrolment active on `as_of`, the triggers that fire, most severe first."""
+    found: dict[int, list[Detection]] = {}
+    triggers = sorted(triggers, key=severity)
+    if any(t.kind in SIGNAL_KINDS for t in triggers):
+        for d in _signal_detections(organisation, as_of, triggers):
+            found.setdefault(d.enrolment_id, []).append(d)
+    risk_triggers = [t for t in triggers if t.kind == TriggerKind.RISK]
+    if risk_triggers:
+        for d in _risk_detections(organisation, as_of, risk_triggers):
+            found.setdefault(d.enrolment_id, []).append(d)
+    return found
+
+
+def _signal_detections(
+    organisation: Any, as_of: dt.date, triggers: list[Trigger]
+) -> Iterable[Detection]:
+    try:
+        from parcours.engagement.signals import compute_signals
+    except ImportError:
+        log.warning("engagement signals not available: absence/activity triggers skipped")
+        return
+    frame = compute_signals(organisation, as_of)
+    ids = [int(e) for e in frame.enrolment_ids]
+    enrolments = Enrolment.objects.select_related("session").in_bulk(ids)
+    for enrolment_id in ids:
+        for trigger in triggers:
+            if trigger.kind == TriggerKind.ABSENCES:
+                # Unexcused absences since the last séance attended (excused ones
+                # neither count nor break the run); the run's first day names the episode.
+                length = frame.value(enrolment_id, "consecutive_unexcused")
+                if math.isnan(length) or length < (trigger.threshold or 1):
+                    continue
+                start = dt.date.fromordinal(int(frame.value(enrolment_id, "unexcused_run_start")))
+                yield Detection(
+                    enrolment_id,
+                    trigger,
+                    start.isoformat(),
+                    _("%(n)d absences consécutives non justifiées depuis le %(day)s")
+                    % {"n": int(length), "day": _fr(start)},
+                )
+            elif trigger.kind == TriggerKind.INACTIVITY:
+                days = frame.value(enrolment_id, "days_since_activity")
+                if math.isnan(days) or days < (trigger.threshold or 1):
+                    continue
+                last = as_of - dt.timedelta(days=int(days))
+                yield Detection(
+                    enrolment_id,
+                    trigger,
+                    last.isoformat(),
+                    _("Aucune activité sur la plateforme depuis le %(day)s (%(n)d jours)")
+                    % {"day": _fr(last), "n": int(days)},
+                )
+            elif trigger.kind == TriggerKind.MISSED_ASSESSMENT:
+                missed = frame.value(enrolment_id, "missed_assessments")
+                if math.isnan(missed) or missed < 1:
+                    continue
+                enrolment = enrolments.get(enrolment_id)
+                assessment = (
+                    latest_missed_assessment(enrolment, as_of) if enrolment is not None else None
+                )
+                if assessment is None:
+                    continue
+                yield Detection(
+                    enrolment_id,
+                    trigger,
+                    f"evaluation-{assessment.pk}",
+                    _("Évaluation « %(title)s » non rendue (échéance le %(day)s)")
+                    % {"title": assessment.title, "day": _fr(assessment.due_date)},
+                )
+
+
+def _risk_detections(
+    organisation: Any, as_of: dt.date, triggers: list[Trigger]
+) -> Iterable[Detection]:
+    try:
+        from parcours.engagement.models import RiskScore
+    except ImportError:  # pragma: no cover (the app is installed)
+        return
+    lowest = min(RISK_ORDER[t.risk_level] for t in triggers)
+    active = Enrolment.objects.filter(organisation=organisation).active_on(as_of)
+    scores = (
+        RiskScore.objects.filter(organisation=organisation, enrolment__in=active, as_of__lte=as_of)
+        .order_by("enrolment_id", "-as_of")
+        .values_list("enrolment_id", "as_of", "level")
+    )
+    # Only enrolments whose latest score reaches a trigger's level need their history.
+    latest: dict[int, tuple[dt.date, str]] = {}
+    for enrolment_id, day, level in (
+        RiskScore.objects.filter(organisation=organisation, enrolment__in=active, as_of__lte=as_of)
+        .order_by("enrolment_id", "-as_of")
+        .values_list("enrolment_id", "as_of", "level")
+    ):
+        latest.setdefault(enrolment_id, (day, level))
+    hot = [e for e, (_day, level) in latest.items() if RISK_ORDER.get(level, 0) >= lowest]
+    history: dict[int, list[tuple[dt.date, str]]] = {}
+    for enrolment_id, day, level in scores.filter(enrolment_id__in=hot):
+        history.setdefault(enrolment_id, []).append((day, level))
+    for enrolment_id, rows in history.items():
+        current = RISK_ORDER.get(rows[0][1], 0)
+        for trigger in triggers:
+            wanted = RISK_ORDER[trigger.risk_level]
+            if current < wanted:
+                continue
+            since = rows[0][0]
+            for day, level in rows:
+                if RISK_ORDER.get(level, 0) < wanted:
+                    break
+                since = day
+            yield Detection(
+                enrolment_id,
+                trigger,
+                since.isoformat(),
+                _("Risque de décrochage « %(level)s » depuis le %(day)s")
+                % {"level": trigger.get_risk_level_display(), "day": _fr(since)},
+            )
+
+
+# Procedure
+
+
+def versions(organisation: Any) -> QuerySet[ProcedureVersion]:
+    return ProcedureVersion.objects.filter(organisation=organisation).select_related(
+        "edited_by", "validated_by"
+    )
+
+
+def draft_of(organisation: Any) -> ProcedureVersion | None:
+    return versions(organisation).filter(status=VersionStatus.DRAFT).first()
+
+
+def triggers_with_steps(version: ProcedureVersion) -> list[Trigger]:
+    return list(version.triggers.prefetch_related("steps").order_by("order", "pk"))
+
+
+# Cases
+
+
+def cases(
+    queryset: QuerySet[FollowupCase], *, status: str = "", assigned_to: Any = None
+) -> QuerySet[FollowupCase]:
+    if status:
+        queryset = queryset.filter(status=status)
+    if assigned_to is not None:
+        queryset = queryset.filter(assigned_to=assigned_to)
+    return queryset.select_related(
+        "enrolment__learner", "enrolment__session", "assigned_to"
+    ).order_by("-opened_at", "-pk")
+
+
+def delivery_status(steps: Iterable[CaseStep]) -> dict[int, Any]:
+    """Per email step, the latest message the messaging app holds for it (or nothing)."""
+    keys = {step.related_key: step.pk for step in steps if step.template_key}
+    if not keys:
+        return {}
+    try:
+        from parcours.messaging.selectors import messages_for
+    except ImportError:
+        return {}
+    found: dict[int, Any] = {}
+    for key, pk in keys.items():
+        message = messages_for(key).order_by("-pk").first()
+        if message is not None:
+            found[pk] = message
+    return found
+
+
+@dataclass
+class Dashboard:
+    open_cases: list[FollowupCase]
+    overdue: list[CaseStep]
+    today: list[CaseStep]
+    escalated: list[CaseStep]
+
+
+def open_steps(organisation: Any) -> QuerySet[CaseStep]:
+    return CaseStep.objects.filter(
+        organisation=organisation, status=StepStatus.TODO, case__status=CaseStatus.OPEN
+    ).select_related("case__enrolment__learner", "case__enrolment__session", "assigned_to")
+
+
+def dashboard(organisation: Any, user: Any, role: str, today: dt.date) -> Dashboard:
+    mine = open_steps(organisation).filter(assigned_to=user).order_by("due_on", "pk")
+    return Dashboard(
+        open_cases=list(
+            cases(
+                FollowupCase.objects.filter(organisation=organisation),
+                status=CaseStatus.OPEN,
+                assigned_to=user,
+            )
+        ),
+        overdue=list(mine.filter(due_on__lt=today)),
+        today=list(mine.filter(due_on=today)),
+        escalated=list(
+            open_steps(organisation)
+            .filter(escalated_to_role=role, escalated_at__isnull=False)
+            .order_by("due_on", "pk")
+        ),
+    )
+
+
+# The learner's timeline
+
+
+def followup_events(learner: Learner, user: Any) -> Iterable[TimelineItem]:
+    """Cases opened and closed, and each step carried out."""
+    for case in (
+        FollowupCase.objects.filter(enrolment__learner=learner)
+        .select_related("enrolment__session")
+        .prefetch_related("steps")
+    ):
+        url = reverse("followup:case_detail", args=[case.pk])
+        session = case.enrolment.session.title
+        yield TimelineItem(
+            case.opened_at,
+            "suivi_ouverture",
+            _("Dossier de suivi ouvert : %(trigger)s (« %(session)s »)")
+            % {"trigger": case.get_trigger_kind_display(), "session": session},
+            detail=case.reason,
+            url=url,
+        )
+        for step in case.steps.all():
+            if step.status == StepStatus.DONE and step.done_at is not None:
+                yield TimelineItem(
+                    step.done_at,
+                    "suivi_etape",
+                    _("Suivi : %(action)s réalisé") % {"action": step.label},
+                    detail=step.note,
+                    url=url,
+                )
+        if case.closed_at is not None:
+            yield TimelineItem(
+                case.closed_at,
+                "suivi_cloture",
+                _("Dossier de suivi clos : %(outcome)s") % {"outcome": case.get_outcome_display()},
+                detail=case.closing_note,
+                url=url,
+            )
+
+
+def manual_kinds() -> list[tuple[str, str]]:
+    return [
+        (k.value, str(k.label))
+        for k in (TriggerKind.MANUAL, TriggerKind.LEARNER_REQUEST, TriggerKind.TUTOR_ALERT)
+    ]
