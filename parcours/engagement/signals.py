@@ -47,6 +47,22 @@ WORK_MEM = "64MB"  # PostgreSQL memory per sort or hash while aggregating
 NAN = math.nan
 
 
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def day_number(column: str) -> str:
+    """SQL for a date column as days since 1970-01-01 (the database counts, not Python)."""
+    if connection.vendor == "sqlite":
+        return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+    return f"({column} - DATE '1970-01-01')"
+
+
+def day_numbers(values: list[Any]) -> np.ndarray:
+    """Day numbers from `day_number` as ordinals (NaN for none)."""
+    days = np.array([NAN if v is None else v for v in values], dtype=float)
+    return days + EPOCH_ORDINAL
+
+
 def ordinal(day: dt.date | str | None) -> float:
     """A date as a day number (NaN for None); SQLite hands raw dates back as text."""
     if day is None:
@@ -191,7 +207,8 @@ def base(frame: Frame, scope: Scope) -> None:
     """Who is active, and where each one stands in their own period."""
     where, params = scope.where()
     rows = fetch(
-        f"""SELECT e.id, e.session_id, s.programme_id, e.enrolled_on, s.start_date, s.end_date,
+        f"""SELECT e.id, e.session_id, s.programme_id, {day_number("e.enrolled_on")},
+                   {day_number("s.start_date")}, {day_number("s.end_date")},
                    l.external_id, s.external_id
             FROM {Enrolment._meta.db_table} e
             JOIN {Session._meta.db_table} s ON s.id = e.session_id
@@ -207,9 +224,9 @@ def base(frame: Frame, scope: Scope) -> None:
         "session_external_id": [r[7] for r in rows],
     }
     d = float(scope.as_of.toordinal())
-    enrolled = np.array([ordinal(r[3]) for r in rows], dtype=float)
-    start = np.array([ordinal(r[4]) for r in rows], dtype=float)
-    end = np.array([ordinal(r[5]) for r in rows], dtype=float)
+    enrolled = day_numbers([r[3] for r in rows])
+    start = day_numbers([r[4] for r in rows])
+    end = day_numbers([r[5] for r in rows])
     own_start = np.maximum(enrolled, start)
     frame.columns.update(
         {
@@ -236,43 +253,48 @@ def attendance(frame: Frame, scope: Scope) -> None:
         dt.datetime.combine(scope.as_of - dt.timedelta(days=RECENT_ATTENDANCE_DAYS - 1), dt.time())
     )
     narrow, narrow_params = scope.facts_of("m.enrolment_id")
+    marks = AttendanceMark._meta.db_table
+    slots = Slot._meta.db_table
+    recent_from = connection.ops.adapt_datetimefield_value(recent)
+    cut = end_of_day(scope.as_of)
+    # Two passes over the marks, both hash aggregations: the counts and the last séance
+    # attended, then the absences after it (a small part of the marks).
     rows = fetch(
-        f"""WITH marks AS (
-                SELECT m.enrolment_id, m.status, sl.starts_at
-                FROM {AttendanceMark._meta.db_table} m
-                JOIN {Slot._meta.db_table} sl ON sl.id = m.slot_id
-                WHERE m.organisation_id = %s AND sl.starts_at < %s{narrow}
-            ),
-            last AS (
-                SELECT enrolment_id,
-                       MAX(CASE WHEN status IN ('present', 'retard') THEN starts_at END)
+        f"""WITH agg AS (
+                SELECT m.enrolment_id, COUNT(*) AS n,
+                       SUM(CASE WHEN m.status IN ('absent', 'excuse') THEN 1 ELSE 0 END) AS absences,
+                       SUM(CASE WHEN m.status = 'absent' THEN 1 ELSE 0 END) AS unexcused,
+                       SUM(CASE WHEN sl.starts_at >= %s THEN 1 ELSE 0 END) AS recent,
+                       SUM(CASE WHEN sl.starts_at >= %s AND m.status IN ('absent', 'excuse')
+                                THEN 1 ELSE 0 END) AS recent_absences,
+                       MAX(CASE WHEN m.status IN ('present', 'retard') THEN sl.starts_at END)
                            AS last_attended
-                FROM marks GROUP BY enrolment_id
+                FROM {marks} m JOIN {slots} sl ON sl.id = m.slot_id
+                WHERE m.organisation_id = %s AND sl.starts_at < %s{narrow}
+                GROUP BY m.enrolment_id
+            ),
+            runs AS (
+                SELECT m.enrolment_id, COUNT(*) AS run,
+                       SUM(CASE WHEN m.status = 'absent' THEN 1 ELSE 0 END) AS run_unexcused,
+                       MIN(CASE WHEN m.status = 'absent' THEN sl.starts_at END) AS run_start
+                FROM {marks} m JOIN {slots} sl ON sl.id = m.slot_id
+                JOIN agg ON agg.enrolment_id = m.enrolment_id
+                WHERE m.organisation_id = %s AND sl.starts_at < %s{narrow}
+                  AND m.status IN ('absent', 'excuse')
+                  AND (agg.last_attended IS NULL OR sl.starts_at > agg.last_attended)
+                GROUP BY m.enrolment_id
             )
-            SELECT mk.enrolment_id,
-                   COUNT(*),
-                   SUM(CASE WHEN mk.status IN ('absent', 'excuse') THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN mk.status = 'absent' THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN mk.starts_at >= %s THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN mk.starts_at >= %s AND mk.status IN ('absent', 'excuse') THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN mk.status IN ('absent', 'excuse')
-                             AND (last_attended IS NULL OR mk.starts_at > last_attended)
-                            THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN mk.status = 'absent'
-                             AND (last_attended IS NULL OR mk.starts_at > last_attended)
-                            THEN 1 ELSE 0 END),
-                   MIN(CASE WHEN mk.status = 'absent'
-                             AND (last_attended IS NULL OR mk.starts_at > last_attended)
-                            THEN mk.starts_at END)
-            FROM marks mk
-            JOIN last ON last.enrolment_id = mk.enrolment_id
-            JOIN {Enrolment._meta.db_table} e ON e.id = mk.enrolment_id
-            WHERE {where}
-            GROUP BY mk.enrolment_id""",  # noqa: S608 (see fetch)
-        [scope.organisation_id, end_of_day(scope.as_of), *narrow_params]
-        + [connection.ops.adapt_datetimefield_value(recent)] * 2
+            SELECT agg.enrolment_id, agg.n, agg.absences, agg.unexcused, agg.recent,
+                   agg.recent_absences, runs.run, runs.run_unexcused, runs.run_start
+            FROM agg
+            JOIN {Enrolment._meta.db_table} e ON e.id = agg.enrolment_id
+            LEFT JOIN runs ON runs.enrolment_id = agg.enrolment_id
+            WHERE {where}""",  # noqa: S608 (see fetch)
+        [recent_from, recent_from, scope.organisation_id, cut, *narrow_params]
+        + [scope.organisation_id, cut, *narrow_params]
         + params,
     )
+    rows = [(*r[:6], r[6] or 0, r[7] or 0, r[8]) for r in rows]
     # The first unexcused absence of the current run, as a (Paris) day number.
     rows = [(*r[:8], local_ordinal(r[8])) for r in rows]
     scatter(
@@ -314,7 +336,8 @@ def activity(frame: Frame, scope: Scope) -> None:
     narrow, narrow_params = scope.facts_of("a.enrolment_id")
     rows = fetch(
         f"""SELECT x.* FROM (
-                SELECT a.enrolment_id, COUNT(*), SUM(a.count), MIN(a.day), MAX(a.day),
+                SELECT a.enrolment_id, COUNT(*), SUM(a.count),
+                       MIN({day_number("a.day")}) + {EPOCH_ORDINAL}, MAX({day_number("a.day")}) + {EPOCH_ORDINAL},
                        SUM(CASE WHEN a.day >= %s THEN a.count ELSE 0 END)
                 FROM {ActivityEvent._meta.db_table} a
                 WHERE a.organisation_id = %s AND a.day <= %s{narrow}
@@ -326,7 +349,6 @@ def activity(frame: Frame, scope: Scope) -> None:
         + narrow_params
         + params,
     )
-    rows = [(r[0], r[1], r[2], ordinal(r[3]), ordinal(r[4]), r[5]) for r in rows]
     scatter(
         frame, rows, ["traces", "actions", "first_active", "last_active", "recent_actions"], NAN
     )

@@ -30,5 +30,5 @@ def score_organisation(job: Job) -> dict[str, Any]:
     organisation = Organisation.objects.get(job=job)
     as_of = dt.date.fromisoformat(job.payload["as_of"])
     scored = scoring.score(organisation, as_of)
-    stored = services.store_scores(organisation, scored, acting_user=None)
+    stored = services.store_scores(organisation, scored, acting_user=job.created_by)
     return {"as_of": as_of.isoformat(), "scored": stored, "model_version": scored.weights.version}

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from parcours.engagement import views
 
 app_name = "engagement"
-urlpatterns: list = []
+urlpatterns = [
+    path("risque/", views.risk_list, name="risk_list"),
+    path("risque/export.csv", views.risk_export, name="risk_export"),
+    path("risque/calculer/", views.risk_run, name="risk_run"),
+    path("risque/seuils/", views.thresholds, name="thresholds"),
+]

@@ -1,0 +1,206 @@
+"""Reads of stored risk scores for the pages: the latest snapshot, its rows, and the
+history of a learner's enrolments (each a bounded number of queries, whatever the size)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from parcours.core.models import Job, Organisation
+from parcours.engagement import scoring, tasks
+from parcours.engagement.models import Level, RiskModel, RiskScore, RiskThreshold
+from parcours.learners.models import Enrolment, Learner
+from parcours.programmes.models import Programme, Session, Trainer
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The most recent day scored for an organisation, and the model that scored it."""
+
+    as_of: dt.date
+    model_version: int
+    computed_at: dt.datetime
+
+
+def latest_snapshot(organisation: Organisation) -> Snapshot | None:
+    row = (
+        RiskScore.objects.filter(organisation=organisation)
+        .order_by("-as_of", "-computed_at")
+        .values("as_of", "model_version", "computed_at")
+        .first()
+    )
+    return Snapshot(**row) if row else None
+
+
+def level_counts(organisation: Organisation, as_of: dt.date) -> dict[str, int]:
+    """How many enrolments of the snapshot are at each level (every level present)."""
+    counts = dict(
+        RiskScore.objects.filter(organisation=organisation, as_of=as_of)
+        .values_list("level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {level: counts.get(level, 0) for level in Level.values}
+
+
+def at_risk(
+    organisation: Organisation,
+    as_of: dt.date,
+    *,
+    q: str = "",
+    session: Session | None = None,
+    programme: Programme | None = None,
+    trainer: Trainer | None = None,
+    level: str = "",
+) -> QuerySet[RiskScore]:
+    """The snapshot's scores matching the filters, with what a row of the list shows."""
+    rows = RiskScore.objects.filter(organisation=organisation, as_of=as_of)
+    for word in q.split():
+        rows = rows.filter(
+            Q(enrolment__learner__last_name__icontains=word)
+            | Q(enrolment__learner__first_name__icontains=word)
+            | Q(enrolment__learner__external_id__icontains=word)
+        )
+    if session is not None:
+        rows = rows.filter(enrolment__session=session)
+    if programme is not None:
+        rows = rows.filter(enrolment__session__programme=programme)
+    if trainer is not None:
+        rows = rows.filter(enrolment__session__trainers=trainer)
+    if level:
+        rows = rows.filter(level=level)
+    return rows.select_related("enrolment__learner", "enrolment__session__programme")
+
+
+def with_trainers(rows: QuerySet[RiskScore]) -> QuerySet[RiskScore]:
+    """The rows with their sessions' trainers (one query for a whole page)."""
+    return rows.prefetch_related(
+        Prefetch("enrolment__session__trainers", queryset=Trainer.objects.order_by("last_name"))
+    )
+
+
+def scoring_job(organisation: Organisation, day: dt.date) -> Job | None:
+    """The latest job that scores the organisation as of `day` (nightly or asked for)."""
+    return (
+        Job.objects.filter(
+            organisation=organisation, kind=tasks.SCORE, payload__as_of=day.isoformat()
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def risk_models(organisation: Organisation) -> QuerySet[RiskModel]:
+    return RiskModel.objects.filter(organisation=organisation).order_by("-version")
+
+
+def threshold_rows(
+    organisation: Organisation,
+) -> tuple[RiskThreshold | None, list[tuple[Programme, RiskThreshold | None]]]:
+    """The organisation's default thresholds (if set) and each programme with its own."""
+    default = None
+    by_programme: dict[int, RiskThreshold] = {}
+    for threshold in RiskThreshold.objects.filter(organisation=organisation):
+        if threshold.programme_id is None:
+            default = threshold
+        else:
+            by_programme[threshold.programme_id] = threshold
+    programmes = Programme.objects.filter(organisation=organisation).order_by("title", "pk")
+    return default, [(p, by_programme.get(p.pk)) for p in programmes]
+
+
+# The risk history of a learner's enrolments, drawn on the learner's page.
+
+CHART_WIDTH, CHART_HEIGHT = 320, 120
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 34, 8, 8, 18
+
+
+@dataclass
+class Point:
+    as_of: dt.date
+    score: float
+    level: str
+    x: float
+    y: float
+
+
+@dataclass
+class History:
+    """One enrolment's stored scores, placed on a small chart (y: 0 at the bottom, 1 at top)."""
+
+    enrolment: Enrolment
+    medium: float
+    high: float
+    points: list[Point] = field(default_factory=list)
+    latest: RiskScore | None = None
+
+    width = CHART_WIDTH
+    height = CHART_HEIGHT
+    left = PAD_LEFT
+    right = CHART_WIDTH - PAD_RIGHT
+    top = PAD_TOP
+    bottom = CHART_HEIGHT - PAD_BOTTOM
+
+    def y_of(self, value: float) -> float:
+        return round(self.bottom - value * (self.bottom - self.top), 1)
+
+    @property
+    def medium_y(self) -> float:
+        return self.y_of(self.medium)
+
+    @property
+    def high_y(self) -> float:
+        return self.y_of(self.high)
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x},{p.y}" for p in self.points)
+
+    @property
+    def first(self) -> Point | None:
+        return self.points[0] if self.points else None
+
+    @property
+    def last(self) -> Point | None:
+        return self.points[-1] if self.points else None
+
+    def place(self, scores: list[RiskScore]) -> None:
+        if not scores:
+            return
+        start, end = scores[0].as_of.toordinal(), scores[-1].as_of.toordinal()
+        span = max(1, end - start)
+        for s in scores:
+            if end == start:
+                x = (self.left + self.right) / 2
+            else:
+                x = self.left + (s.as_of.toordinal() - start) / span * (self.right - self.left)
+            self.points.append(Point(s.as_of, s.score, s.level, round(x, 1), self.y_of(s.score)))
+        self.latest = scores[-1]
+
+
+def learner_risk_history(learner: Learner) -> list[History]:
+    """Each of the learner's enrolments with its stored scores, oldest first (3 queries)."""
+    enrolments = list(
+        learner.enrolments.select_related("session__programme").order_by("-enrolled_on", "-pk")
+    )
+    scores: dict[int, list[RiskScore]] = {e.pk: [] for e in enrolments}
+    for score in RiskScore.objects.filter(
+        organisation_id=learner.organisation_id, enrolment__in=[e.pk for e in enrolments]
+    ).order_by("as_of"):
+        scores[score.enrolment_id].append(score)
+    default, per_programme = scoring.thresholds_for(learner.organisation_id)
+    out = []
+    for enrolment in enrolments:
+        programme_id = enrolment.session.programme_id
+        medium, high = per_programme.get(programme_id, default) if programme_id else default
+        history = History(enrolment, medium, high)
+        history.place(scores[enrolment.pk])
+        out.append(history)
+    return out
+
+
+def reasons_text(reasons: list[dict[str, Any]]) -> str:
+    return " ; ".join(str(r.get("text", "")) for r in reasons)
