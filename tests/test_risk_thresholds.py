@@ -342,7 +342,9 @@ def test_another_organisation_neither_sees_nor_sets_these_thresholds(
     )
 
 
-def test_a_programmes_own_thresholds_cannot_be_left_blank(world_a: World, as_director) -> None:
+def test_blanking_a_programmes_thresholds_returns_it_to_the_defaults(
+    world_a: World, as_director
+) -> None:
     services.set_thresholds(
         world_a.org, programme=world_a.programme, medium=0.2, high=0.4, acting_user=None
     )
@@ -355,6 +357,7 @@ def test_a_programmes_own_thresholds_cannot_be_left_blank(world_a: World, as_dir
             f"p{world_a.programme.pk}-high": "",
         },
     )
-    assert response.status_code == 200
-    assert "Indiquez les deux seuils." in response.content.decode()
-    assert scoring.thresholds_for(world_a.org)[1] == {world_a.programme.pk: (0.2, 0.4)}
+    assert response.status_code == 302
+    assert scoring.thresholds_for(world_a.org)[1] == {}
+    entry = JournalEntry.objects.filter(object_type="engagement.riskthreshold").latest("pk")
+    assert entry.action == "delete"

@@ -98,6 +98,24 @@ def set_thresholds(
     return threshold
 
 
+@transaction.atomic
+def clear_thresholds(
+    organisation: Organisation, *, programme: Programme, acting_user: User | None
+) -> None:
+    """The programme follows the organisation's default thresholds again."""
+    threshold = RiskThreshold.objects.filter(organisation=organisation, programme=programme).first()
+    if threshold is None:
+        return
+    journal.record(
+        JournalAction.DELETE,
+        threshold,
+        organisation=organisation,
+        acting_user=acting_user,
+        changes=journal.diff(journal.snapshot(threshold), {}),
+    )
+    threshold.delete()
+
+
 def store_scores(organisation: Organisation, scored: Scored, *, acting_user: User | None) -> int:
     """Keep the scores as the day's snapshot (replacing that day's earlier run, if any).
 

@@ -154,7 +154,7 @@ def thresholds(request: HttpRequest) -> HttpResponse:
             ThresholdForm(
                 data,
                 prefix=f"p{programme.pk}",
-                optional=threshold is None,
+                optional=True,
                 initial={
                     "medium": percent(threshold.medium) if threshold else None,
                     "high": percent(threshold.high) if threshold else None,
@@ -194,11 +194,14 @@ def _save_thresholds(
 ) -> bool:
     """Write every changed row, or none: a row the service refuses undoes them all."""
     user = crud.acting_user(request)
-    changes: list[tuple[Programme | None, ThresholdForm, tuple[float, float]]] = []
+    changes: list[tuple[Programme | None, ThresholdForm, tuple[float, float] | None]] = []
     for programme, threshold, form in rows:
         values = form.fractions()
         if values is None:
-            continue  # a programme left blank follows the default thresholds
+            # A programme left blank follows the default thresholds (again, if it had its own).
+            if programme is not None and threshold is not None:
+                changes.append((programme, form, None))
+            continue
         if threshold is not None:
             before: tuple[float, float] | None = (threshold.medium, threshold.high)
         else:
@@ -208,7 +211,13 @@ def _save_thresholds(
         changes.append((programme, form, values))
     try:
         with transaction.atomic():
-            for programme, form, (medium, high) in changes:
+            for programme, form, values in changes:
+                if values is None and programme is not None:
+                    services.clear_thresholds(organisation, programme=programme, acting_user=user)
+                    continue
+                if values is None:
+                    continue
+                medium, high = values
                 try:
                     services.set_thresholds(
                         organisation,
