@@ -137,22 +137,26 @@ def main() -> int:
         f"(2013B), {int(training.y.sum())} avant un abandon"
     )
 
+    columns = ["calibré", "v0", "inactivité", "boosting"]
     print()
     print(
-        "| moment | inscriptions actives | abandons à venir | moteur Parcours | inactivité seule | gradient boosting |"
+        "| moment | inscriptions actives | abandons à venir | moteur Parcours (calibré) "
+        "| poids par défaut (v0) | inactivité seule | gradient boosting |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for fraction in FRACTIONS:
-        ys, engine, inactivity, boosted = [], [], [], []
-        lms_ys, lms_engine, lms_inactivity, lms_boosted = [], [], [], []
+        # Per subset (all sessions; those with an LMS): labels, then each column's scores.
+        subsets = {
+            "": ([], {c: [] for c in columns}),
+            ", sessions avec LMS": ([], {c: [] for c in columns}),
+        }
         for s in sessions:
             start, end = (
                 dt.date.fromisoformat(s["start_date"]),
                 dt.date.fromisoformat(s["end_date"]),
             )
             as_of = start + dt.timedelta(days=round(fraction * (end - start).days))
-            out = cli(
-                env,
+            args = (
                 "risk",
                 "--as-of",
                 as_of.isoformat(),
@@ -161,9 +165,12 @@ def main() -> int:
                 "--format",
                 "csv",
             )
-            scores = {
-                (r["learner_external_id"], r["session_external_id"]): float(r["score"])
-                for r in csv.DictReader(out.splitlines())
+            engine = {
+                name: {
+                    (r["learner_external_id"], r["session_external_id"]): float(r["score"])
+                    for r in csv.DictReader(cli(env, *args, *extra).splitlines())
+                }
+                for name, extra in (("calibré", ()), ("v0", ("--model", "0")))
             }
             session = Session.objects.get(organisation=org, external_id=s["external_id"])
             frame = compute_signals(org, as_of, session=session)
@@ -174,7 +181,7 @@ def main() -> int:
                     strict=True,
                 )
             )
-            if set(keys) != set(scores):
+            if set(keys) != set(engine["calibré"]):
                 sys.exit(
                     f"{s['external_id']}: the CLI and the engine disagree on who is active on {as_of}"
                 )
@@ -183,25 +190,22 @@ def main() -> int:
                 frame.columns["days_enrolled"],
                 frame.columns["days_since_activity"],
             )
-            gb_scores = gb.predict_proba(feature_matrix(frame, training.keys)[:, seen])[:, 1]
+            boosted = gb.predict_proba(feature_matrix(frame, training.keys)[:, seen])[:, 1]
             has_lms = not np.isnan(frame.columns["days_since_activity"]).all()
-            for i, key in enumerate(keys):
-                for bucket in ((ys, engine, inactivity, boosted),) + (
-                    ((lms_ys, lms_engine, lms_inactivity, lms_boosted),) if has_lms else ()
-                ):
-                    bucket[0].append(label[key])
-                    bucket[1].append(scores[key])
-                    bucket[2].append(float(since[i]))
-                    bucket[3].append(float(gb_scores[i]))
-        pct = f"{round(fraction * 100)} %"
-        print(
-            f"| {pct} | {len(ys)} | {sum(ys)} | {auc(ys, engine):.3f} | {auc(ys, inactivity):.3f} | {auc(ys, boosted):.3f} |"
-        )
-        if lms_ys:
-            print(
-                f"| {pct}, sessions avec LMS | {len(lms_ys)} | {sum(lms_ys)} | {auc(lms_ys, lms_engine):.3f} "
-                f"| {auc(lms_ys, lms_inactivity):.3f} | {auc(lms_ys, lms_boosted):.3f} |"
-            )
+            for name, (labels, scores) in subsets.items():
+                if name and not has_lms:
+                    continue
+                labels.extend(label[key] for key in keys)
+                scores["calibré"].extend(engine["calibré"][key] for key in keys)
+                scores["v0"].extend(engine["v0"][key] for key in keys)
+                scores["inactivité"].extend(since.tolist())
+                scores["boosting"].extend(boosted.tolist())
+        for name, (labels, scores) in subsets.items():
+            if labels:
+                cells = " | ".join(f"{auc(labels, scores[c]):.3f}" for c in columns)
+                print(
+                    f"| {round(fraction * 100)} %{name} | {len(labels)} | {sum(labels)} | {cells} |"
+                )
     print()
     print(
         "AUC sur les inscriptions actives à la date (étiquette : l'inscription finit en abandon)."

@@ -8,7 +8,8 @@ early and a late warning look like, with exactly the facts the engine will see w
 scores a live session.
 
 The model is an L2-regularised logistic regression on standardised signals (missing
-signals weigh nothing), so each score keeps its explanation: its terms. Signals the
+signals weigh nothing), so each score keeps its explanation: its terms. Signals that
+mean "riskier" when they grow get non-negative weights (see `_fit`). Signals the
 history does not show (say, attendance for a provider whose past sessions had no
 séances marked) keep their default weights rather than being learnt as irrelevant.
 The regularisation strength is chosen by cross-validation (folds grouped by
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from parcours.core.models import Organisation
-from parcours.engagement.signals import SIGNALS, compute_signals, feature_matrix
+from parcours.engagement.signals import SIGNAL_BY_KEY, SIGNALS, compute_signals, feature_matrix
 from parcours.learners.models import Enrolment, EnrolmentStatus
 from parcours.programmes.models import Session
 
@@ -93,7 +94,11 @@ def training_set(
             keys, np.zeros((0, len(keys))), np.zeros(0, dtype=int), np.zeros(0), len(sessions)
         )
     return TrainingSet(
-        keys, np.vstack(xs), np.concatenate(ys), np.concatenate(groups), len(sessions)
+        keys,
+        np.vstack(xs),
+        np.concatenate(ys),
+        np.concatenate(groups),
+        len(sessions),
     )
 
 
@@ -117,10 +122,48 @@ def standardise(x: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.nda
     return np.nan_to_num((x - mean) / scale, nan=0.0), mean, scale
 
 
-def _fit(z: np.ndarray, y: np.ndarray, strength: float) -> Any:
-    from sklearn.linear_model import LogisticRegression
+@dataclass
+class Logistic:
+    coef: np.ndarray
+    intercept: float
 
-    return LogisticRegression(C=strength, max_iter=2000).fit(z, y)
+    def predict(self, z: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(z @ self.coef + self.intercept)))
+
+
+def _fit(z: np.ndarray, y: np.ndarray, strength: float, bounds: list[tuple[Any, Any]]) -> Logistic:
+    """L2-regularised logistic regression (scikit-learn's objective: C × log-loss + ½‖w‖²),
+    with each weight kept within its bounds: a signal that says "riskier" may weigh
+    nothing, never count against the risk (correlated signals otherwise trade signs, and
+    an explanation would read "more missed assessments, lower risk")."""
+    from scipy.optimize import minimize
+
+    k = z.shape[1]
+
+    def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = params[:k], params[k]
+        margin = z @ w + b
+        p = 1.0 / (1.0 + np.exp(-margin))
+        log_loss = np.logaddexp(0.0, margin) - y * margin
+        error = p - y
+        grad = np.concatenate([strength * (z.T @ error) + w, [strength * error.sum()]])
+        return float(strength * log_loss.sum() + 0.5 * w @ w), grad
+
+    prior = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+    start = np.concatenate([np.zeros(k), [np.log(prior / (1 - prior))]])
+    result = minimize(
+        loss,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[*bounds, (None, None)],
+        options={"maxiter": 2000},
+    )
+    return Logistic(coef=result.x[:k], intercept=float(result.x[k]))
+
+
+def weight_bounds(keys: list[str]) -> list[tuple[Any, Any]]:
+    return [(0.0, None) if SIGNAL_BY_KEY[key].raises_risk else (None, None) for key in keys]
 
 
 def cross_validated_auc(data: TrainingSet, observed: np.ndarray, strength: float) -> float:
@@ -128,11 +171,12 @@ def cross_validated_auc(data: TrainingSet, observed: np.ndarray, strength: float
     from sklearn.model_selection import GroupKFold
 
     oof = np.zeros(len(data.y))
+    bounds = weight_bounds([k for k, seen in zip(data.keys, observed, strict=True) if seen])
     for train, test in GroupKFold(n_splits=FOLDS).split(data.x, data.y, data.groups):
         z, mean, scale = standardise(data.x[train], observed)
-        model = _fit(z[:, observed], data.y[train], strength)
+        model = _fit(z[:, observed], data.y[train], strength, bounds)
         zt = np.nan_to_num((data.x[test] - mean) / scale, nan=0.0)
-        oof[test] = model.predict_proba(zt[:, observed])[:, 1]
+        oof[test] = model.predict(zt[:, observed])
     return float(roc_auc_score(data.y, oof))
 
 
@@ -146,10 +190,15 @@ def fit(data: TrainingSet) -> Fitted:
     aucs = {c: cross_validated_auc(data, observed, c) for c in STRENGTHS}
     strength = max(aucs, key=lambda c: aucs[c])
     z, mean, scale = standardise(data.x, observed)
-    model = _fit(z[:, observed], data.y, strength)
+    model = _fit(
+        z[:, observed],
+        data.y,
+        strength,
+        weight_bounds([k for k, seen in zip(data.keys, observed, strict=True) if seen]),
+    )
     defaults = {s.key: s for s in SIGNALS}
     coefficients, means, scales = {}, {}, {}
-    learnt = iter(model.coef_[0].tolist())
+    learnt = iter(model.coef.tolist())
     for j, key in enumerate(data.keys):
         if observed[j]:
             coefficients[key], means[key], scales[key] = (
@@ -162,7 +211,7 @@ def fit(data: TrainingSet) -> Fitted:
             means[key], scales[key] = defaults[key].reference, 1.0
     return Fitted(
         keys=data.keys,
-        intercept=float(model.intercept_[0]),
+        intercept=model.intercept,
         coefficients=coefficients,
         means=means,
         scales=scales,

@@ -410,32 +410,54 @@ def assessments(frame: Frame, scope: Scope) -> None:
                    SUM(CASE WHEN r.submitted_on > a.due_date THEN 1 ELSE 0 END),
                    AVG(r.score),
                    AVG(CASE WHEN r.submitted_on >= %s THEN r.score END),
-                   AVG(CASE WHEN r.submitted_on < %s THEN r.score END)
+                   AVG(CASE WHEN r.submitted_on < %s THEN r.score END),
+                   MAX(CASE WHEN a.due_date >= {own_start} AND a.due_date < %s
+                            THEN {day_number("a.due_date")} END) + {EPOCH_ORDINAL}
             FROM {Result._meta.db_table} r
             JOIN {Assessment._meta.db_table} a ON a.id = r.assessment_id
             JOIN {Enrolment._meta.db_table} e ON e.id = r.enrolment_id
             JOIN {Session._meta.db_table} s ON s.id = e.session_id
             WHERE {where} AND r.submitted_on <= %s
             GROUP BY r.enrolment_id""",  # noqa: S608 (see fetch)
-        [day, recent, recent] + params + [day],
+        [day, recent, recent, day] + params + [day],
     )
     scatter(
         frame,
         rows,
-        ["submitted_owed", "late_submissions", "mean_score", "recent_score", "earlier_score"],
+        [
+            "submitted_owed",
+            "late_submissions",
+            "mean_score",
+            "recent_score",
+            "earlier_score",
+            "latest_handed_in_due",
+        ],
         NAN,
     )
     c = frame.columns
     owed = np.zeros(len(frame))
+    latest_due = np.full(len(frame), NAN)
     for session_id, dates in due.items():
         members = c["session_id"] == session_id
         owed[members] = len(dates) - np.searchsorted(dates, c["own_start"][members], side="left")
+        latest_due[members] = dates[-1]
+    latest_due = np.where(owed > 0, latest_due, NAN)
     has_results = ~np.isnan(c["submitted_owed"])
     has_any = np.isin(c["session_id"], np.array(list(due), dtype=float)) | has_results
     submitted = np.nan_to_num(c["submitted_owed"])
     c["assessments_due"] = np.where(has_any, owed, NAN)
     c["missed_assessments"] = np.where(has_any, np.maximum(0.0, owed - submitted), NAN)
     c["late_submissions"] = np.where(has_any, np.nan_to_num(c["late_submissions"]), NAN)
+    # The latest assessment owed is not handed in (the learner stopped, or is stopping).
+    with np.errstate(invalid="ignore"):
+        c["missed_latest"] = np.where(
+            owed > 0,
+            (np.isnan(c["latest_handed_in_due"]) | (c["latest_handed_in_due"] < latest_due)).astype(
+                float
+            ),
+            NAN,
+        )
+    c["latest_due"] = latest_due
     # Falling: the marks of the last five weeks against the earlier ones.
     c["score_trend"] = c["recent_score"] - c["earlier_score"]
 
@@ -530,6 +552,10 @@ class Signal:
     explain: Callable[[Mapping[str, float]], str]
     default_weight: float
     reference: float = 0.0
+    # Does the signal, as transformed, only ever mean "riskier" when it grows? Then a
+    # calibrated weight may be zero but never negative. Context signals (how far along
+    # the learner is, how late they joined) may go either way.
+    raises_risk: bool = True
 
 
 def _log1p(x: np.ndarray) -> np.ndarray:
@@ -619,6 +645,13 @@ def _explain_missed(r: Mapping[str, float]) -> str:
         "%(n)d évaluations non rendues sur %(due)d attendues",
         n,
     ) % {"n": n, "due": due}
+
+
+def _explain_missed_latest(r: Mapping[str, float]) -> str:
+    due = dt.date.fromordinal(int(r["latest_due"]))
+    return _("La dernière évaluation attendue (échéance le %(day)s) n'est pas rendue") % {
+        "day": due.strftime("%d/%m/%Y")
+    }
 
 
 def _explain_late(r: Mapping[str, float]) -> str:
@@ -761,6 +794,14 @@ SIGNALS: list[Signal] = [
         0.4,
     ),
     Signal(
+        "missed_latest",
+        _("Dernière évaluation non rendue"),
+        "missed_latest",
+        _same,
+        _explain_missed_latest,
+        0.8,
+    ),
+    Signal(
         "missed_vs_cohort",
         _("Évaluations manquées par rapport au groupe"),
         "missed_vs_cohort",
@@ -802,7 +843,9 @@ SIGNALS: list[Signal] = [
         0.0,
         reference=-math.log1p(30),
     ),
-    Signal("progress", _("Avancement"), "progress", _same, _explain_progress, 0.0),
+    Signal(
+        "progress", _("Avancement"), "progress", _same, _explain_progress, 0.0, raises_risk=False
+    ),
     Signal(
         "late_enrolment",
         _("Entrée tardive"),
@@ -810,6 +853,7 @@ SIGNALS: list[Signal] = [
         _log1p,
         _explain_late_enrolment,
         0.0,
+        raises_risk=False,
     ),
 ]
 SIGNAL_BY_KEY = {s.key: s for s in SIGNALS}
@@ -826,6 +870,7 @@ EXPLANATION_INPUTS: dict[str, tuple[str, ...]] = {
     "missed_vs_cohort": ("missed_assessments", "cohort_missed_assessments"),
     "score_vs_cohort": ("mean_score", "cohort_mean_score"),
     "falling_scores": ("recent_score", "earlier_score"),
+    "missed_latest": ("missed_latest", "latest_due"),
 }
 
 
