@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "parcours.engagement",
     "parcours.messaging",
     "parcours.followup",
+    "parcours.safeguarding",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",

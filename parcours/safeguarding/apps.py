@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SafeguardingConfig(AppConfig):
+    name = "parcours.safeguarding"
+    label = "safeguarding"
+    verbose_name = _("Prévention des violences, du harcèlement et des discriminations")
