@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from parcours.attendance import selectors
 from parcours.attendance.models import Signature
+from parcours.lib.pdf import render
 from parcours.programmes.models import Session, Slot
 
 
@@ -59,11 +59,6 @@ def sections(slots: list[Slot]) -> list[SlotSection]:
         )
         for slot in slots
     ]
-
-
-def render(html: str) -> bytes:
-    pdf: bytes = HTML(string=html).write_pdf()
-    return pdf
 
 
 def slot_sheet(slot: Slot, *, generated_at: dt.datetime) -> bytes:

@@ -14,6 +14,7 @@ from parcours.attendance.forms import GroupMarkForm, ScheduleForm
 from parcours.attendance.models import AttendanceMark
 from parcours.core import crud
 from parcours.core.access import can, capability_required, get_scoped
+from parcours.lib.pdf import pdf_response
 from parcours.programmes.models import Session, Slot
 
 VIEW = "records.view"
@@ -111,7 +112,7 @@ def schedule_generate(request: HttpRequest, pk: int) -> HttpResponse:
 def slot_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     slot = _slot(request, pk)
     content = pdf.slot_sheet(slot, generated_at=timezone.now())
-    return _pdf_response(content, f"emargement-seance-{slot.pk}.pdf")
+    return pdf_response(content, f"emargement-seance-{slot.pk}.pdf")
 
 
 @capability_required(VIEW)
@@ -120,7 +121,7 @@ def session_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, Session.objects.select_related("programme", "organisation"), pk=pk
     )
     content = pdf.session_sheet(session, generated_at=timezone.now())
-    return _pdf_response(content, f"emargement-session-{session.pk}.pdf")
+    return pdf_response(content, f"emargement-session-{session.pk}.pdf")
 
 
 @capability_required(VIEW)
@@ -134,10 +135,4 @@ def justification(request: HttpRequest, pk: int) -> HttpResponse:
     mime = mimetypes.guess_type(mark.justification.name)[0] or "application/octet-stream"
     response = HttpResponse(content, content_type=mime)
     response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _pdf_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response

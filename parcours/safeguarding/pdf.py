@@ -6,7 +6,7 @@ import datetime as dt
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from parcours.attendance.pdf import render
+from parcours.lib.pdf import render
 from parcours.safeguarding import selectors
 from parcours.safeguarding.models import PreventionProcedure, Report
 

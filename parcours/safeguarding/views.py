@@ -21,6 +21,7 @@ from parcours.core import crud
 from parcours.core.access import can, capability_required, membership_of, organisation_for
 from parcours.core.models import Organisation, Role
 from parcours.learners.models import Learner
+from parcours.lib.pdf import pdf_response
 from parcours.safeguarding import pdf, selectors, services
 from parcours.safeguarding.access import (
     get_report_for_handler,
@@ -76,12 +77,6 @@ def _private(response: HttpResponse) -> HttpResponse:
     add_never_cache_headers(response)
     response["Cache-Control"] += ", private"
     response["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def _pdf_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 
@@ -269,7 +264,7 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_report_for_handler(request.user, pk)
     services.record_export(report, acting_user=crud.acting_user(request))
     content = pdf.report_document(report, generated_at=timezone.now())
-    return _private(_pdf_response(content, f"signalement-{report.number}.pdf"))
+    return _private(pdf_response(content, f"signalement-{report.number}.pdf"))
 
 
 def _case_page(request: HttpRequest, report: Report, **forms: Any) -> HttpResponse:
@@ -445,7 +440,7 @@ def _procedure_context(organisation: Organisation, version: PreventionProcedure)
 
 def _procedure_pdf(version: PreventionProcedure) -> HttpResponse:
     content = pdf.procedure_document(version, generated_at=timezone.now())
-    return _pdf_response(content, f"procedure-prevention-violences-v{version.number}.pdf")
+    return pdf_response(content, f"procedure-prevention-violences-v{version.number}.pdf")
 
 
 @member_required
