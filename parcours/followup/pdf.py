@@ -9,9 +9,9 @@ import datetime as dt
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from parcours.attendance.pdf import render
 from parcours.followup import selectors
 from parcours.followup.models import ProcedureVersion
+from parcours.lib.pdf import render
 
 
 def procedure_document(version: ProcedureVersion, *, generated_at: dt.datetime) -> bytes:
