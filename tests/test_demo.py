@@ -13,10 +13,20 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from parcours.attendance.models import AttendanceMark
 from parcours.core import journal
 from parcours.core.demo import DEMO_PASSWORD, build_demo
 from parcours.core.models import JournalEntry, Membership, Organisation, Role, Site
-from parcours.learners.models import Employer, Enrolment, Funder, Learner, Tutor
+from parcours.engagement.signals import compute_signals
+from parcours.learners.models import (
+    AdaptationMeasure,
+    AdaptationSheet,
+    Employer,
+    Enrolment,
+    Funder,
+    Learner,
+    Tutor,
+)
 from parcours.programmes.models import Programme, Session, Slot, Trainer
 
 FIXED_TODAY = dt.date(2026, 3, 16)
@@ -167,6 +177,37 @@ class TestTheDemoContent:
         assert learners.filter(employer__isnull=False).exists()
         kinds = set(Funder.objects.filter(organisation=demo).values_list("kind", flat=True))
         assert {"opco", "france_travail", "region", "cpf", "entreprise"} <= kinds
+
+    def test_attendance_and_activity_give_the_procedure_learners_to_catch(
+        self, demo: Organisation
+    ) -> None:
+        frame = compute_signals(demo, FIXED_TODAY)
+        absences = [
+            e for e in frame.enrolment_ids if frame.value(int(e), "consecutive_unexcused") >= 3
+        ]
+        inactive = [
+            e for e in frame.enrolment_ids if frame.value(int(e), "days_since_activity") >= 14
+        ]
+        assert len(absences) == 4 and len(inactive) == 3
+        assert not set(absences) & set(inactive)
+        marks = AttendanceMark.objects.filter(organisation_id=demo.pk)
+        assert marks.filter(status="present").count() > 0.8 * marks.count()
+        assert marks.filter(status="excuse").exclude(justification_note="").exists()
+        assert not marks.filter(status="excuse", justification_note="").exists()
+
+    def test_learners_with_a_disability_have_an_adaptation_sheet_not_notes(
+        self, demo: Organisation
+    ) -> None:
+        disabled = Learner.objects.filter(organisation=demo, disability=True)
+        assert not disabled.exclude(notes="").exists()
+        sheets = AdaptationSheet.objects.filter(organisation=demo)
+        assert sheets.exists()
+        assert set(sheets.values_list("enrolment__learner", flat=True)) <= set(
+            disabled.values_list("pk", flat=True)
+        )
+        assert AdaptationMeasure.objects.filter(
+            sheet__in=sheets, attested_at__isnull=False
+        ).exists()
 
     def test_everything_went_through_the_journal(self, demo: Organisation) -> None:
         assert journal.verify().ok

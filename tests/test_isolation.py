@@ -21,13 +21,19 @@ from django.utils import timezone
 from parcours.core.models import JournalEntry, Site, User
 from parcours.core.services import create_site
 from parcours.learners import services as learner_services
-from parcours.learners.models import Employer, Enrolment, Learner
+from parcours.learners.models import (
+    AdaptationMeasure,
+    AdaptationSheet,
+    Employer,
+    Enrolment,
+    Learner,
+)
 from parcours.programmes import services as programme_services
 from parcours.programmes.models import Programme, Session, Slot, Trainer
 from tests.conftest import World, login
 
 APPS = ("programmes", "learners")
-MODELS = (Programme, Session, Slot, Learner, Enrolment)
+MODELS = (Programme, Session, Slot, Learner, Enrolment, AdaptationSheet, AdaptationMeasure)
 
 
 @dataclass
@@ -37,6 +43,8 @@ class OrgA:
     trainer: Trainer
     site: Site
     employer: Employer
+    sheet: AdaptationSheet
+    measure: AdaptationMeasure
 
     # What of organisation A must never appear on an outsider's page.
     secrets: tuple[str, ...] = (
@@ -51,6 +59,8 @@ class OrgA:
         "FormateurA",
         "Campus A",
         "Employeur A",
+        "Besoin secret A",
+        "Aménagement secret A",
     )
 
 
@@ -71,7 +81,18 @@ def org_a_data(world_a: World, director: User) -> OrgA:
     )
     site = create_site(org, acting_user=director, name="Campus A")
     employer = learner_services.create_employer(org, acting_user=director, name="Employeur A")
-    return OrgA(world_a, slot, trainer, site, employer)
+    learner_services.update_learner(world_a.learner, acting_user=director, disability=True)
+    sheet = learner_services.create_adaptation_sheet(
+        world_a.enrolment, acting_user=director, needs="Besoin secret A", referent=director
+    )
+    measure = learner_services.add_measure(
+        sheet,
+        acting_user=director,
+        kind="technique",
+        description="Aménagement secret A",
+        responsible=director,
+    )
+    return OrgA(world_a, slot, trainer, site, employer, sheet, measure)
 
 
 @dataclass
@@ -108,6 +129,18 @@ def learner(a: OrgA) -> dict[str, int]:
 
 def enrolment(a: OrgA) -> dict[str, int]:
     return {"pk": a.world.enrolment.pk}
+
+
+def sheet(a: OrgA) -> dict[str, int]:
+    return {"pk": a.sheet.pk}
+
+
+def measure(a: OrgA) -> dict[str, int]:
+    return {"pk": a.measure.pk}
+
+
+def measure_data(a: OrgA) -> dict[str, Any]:
+    return {"kind": "technique", "description": "Intrus", "responsible": a.world.learner.pk}
 
 
 def session_data(a: OrgA) -> dict[str, Any]:
@@ -201,6 +234,22 @@ CASES: dict[str, Case] = {
         kwargs=enrolment,
         post=lambda a: {"status": "abandon", "on": "2026-09-01", "reason": "X"},
     ),
+    # Disability (PSH) adaptation sheets: organisation B has none, its list says so.
+    "learners:adaptation_list": Case(
+        "list", get=lambda a: {"q": "Martin", "due": "oui"}, own="Aucune fiche d'adaptation"
+    ),
+    "learners:adaptation_detail": Case("read", kwargs=sheet),
+    "learners:adaptation_create": Case(
+        "write", kwargs=enrolment, post=lambda a: {"needs": "Intrus", "referent": 1}
+    ),
+    "learners:adaptation_edit": Case(
+        "write", kwargs=sheet, post=lambda a: {"needs": "Intrus", "referent": 1}
+    ),
+    "learners:measure_create": Case("write", kwargs=sheet, post=measure_data),
+    "learners:measure_edit": Case("write", kwargs=measure, post=measure_data),
+    "learners:measure_attest": Case("write", kwargs=measure, post=lambda a: {"note": "Intrus"}),
+    # The learner's own portal page: refused to every back-office persona.
+    "learners:portal_adaptations": Case("write"),
 }
 
 

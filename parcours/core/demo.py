@@ -7,26 +7,50 @@ are past, current and future sessions whatever the day the demo is built.
 
 Every account shares one password, `DEMO_PASSWORD`; the e-mail addresses are on the
 `demo.parcours.fr` domain, never a real person's address.
+
+The current sessions have their attendance (trainer's pointing, mostly present) and, where
+they have a platform, their LMS activity (imported as an export would be). So that the
+dropout-prevention procedure has work on the first night, four learners have missed
+their last séances (three or more unexcused absences in a row, one with an excused
+absence inside the run), one has missed two (no case yet) and three have not been on the
+platform for two weeks or more: on a fresh demo, one `parcours worker --once` opens their
+follow-up cases and sends their first reminders. Learners with a disability have their
+adaptation sheets (needs, measures, attestations).
 """
 
+import csv
 import datetime as dt
 import math
 import random
+import tempfile
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from parcours.attendance import services as attendance_services
+from parcours.attendance.models import AttendanceStatus, Method
+from parcours.core.imports import run_import
 from parcours.core.models import Membership, Organisation, Role, Site, User
 from parcours.core.services import create_member, create_organisation, create_site
 from parcours.learners import services as learner_services
-from parcours.learners.models import Employer, EnrolmentStatus, Funder, FunderKind, Learner, Tutor
+from parcours.learners.models import (
+    Employer,
+    Enrolment,
+    EnrolmentStatus,
+    Funder,
+    FunderKind,
+    Learner,
+    Tutor,
+)
 from parcours.programmes import services as programme_services
-from parcours.programmes.models import Category, Modality, Session, Trainer
+from parcours.programmes.models import Category, Modality, Session, Slot, Trainer
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Atelier Formation Rhône-Alpes"
@@ -271,12 +295,57 @@ WITHDRAWAL_REASONS = [
     "Financement refusé",
     "Ne s'est pas présenté(e) à l'entrée en formation",
 ]
-DISABILITY_NOTES = [
-    "RQTH : poste de travail adapté (siège ergonomique), pauses régulières.",
-    "Trouble dys : supports en police adaptée, tiers-temps aux évaluations.",
-    "Déficience auditive : supports écrits systématiques, place au premier rang.",
-    "Mobilité réduite : salles en rez-de-chaussée, stationnement réservé.",
+# Needs of the learners in situation of disability, and the adaptations agreed with them:
+# they go to each one's adaptation sheet (health information, never to the learner's notes).
+DISABILITIES: list[tuple[str, list[str], list[tuple[str, str]]]] = [
+    (
+        "RQTH : lombalgie chronique, la station assise prolongée est douloureuse.",
+        ["sante", "mobilite"],
+        [
+            ("technique", "Siège ergonomique et repose-pieds installés dans la salle."),
+            ("organisationnelle", "Pause de dix minutes chaque heure ; se lever en séance."),
+        ],
+    ),
+    (
+        "Trouble dys (dyslexie) : lecture lente, fatigue en fin de séance.",
+        ["cognitif"],
+        [
+            ("pedagogique", "Supports remis à l'avance, en police adaptée (Arial 14)."),
+            ("organisationnelle", "Tiers-temps aux évaluations écrites."),
+        ],
+    ),
+    (
+        "Déficience auditive (appareillée) : difficulté à suivre les échanges en groupe.",
+        ["auditif"],
+        [
+            ("organisationnelle", "Place au premier rang, face au formateur."),
+            ("pedagogique", "Consignes et synthèses systématiquement remises par écrit."),
+        ],
+    ),
+    (
+        "Mobilité réduite : déplacements en fauteuil roulant.",
+        ["mobilite"],
+        [
+            ("organisationnelle", "Séances en salle de plain-pied, stationnement réservé."),
+            ("technique", "Poste de travail à hauteur réglable."),
+        ],
+    ),
 ]
+
+# The end of an absence run at the last séances before today, for the learners that the
+# default procedure (three unexcused absences in a row) catches; an excused absence
+# neither counts nor breaks the run. The near miss has two: no case yet.
+A, E, R = "absent", "excuse", "retard"
+ABSENCE_RUNS = [[A, A, A], [A, A, A, A], [A, E, A, A], [R, A, A, A]]
+NEAR_MISS_RUN = [A, E, A]
+EXCUSES = [
+    "Certificat médical transmis",
+    "Convocation administrative (justificatif reçu)",
+    "Enfant malade : justificatif transmis",
+    "Grève des transports : attestation fournie",
+]
+LMS_KINDS = ["resource", "resource", "quiz", "forum", "login"]
+ACTIVITY_DAYS = 70  # the LMS export of the demo covers the last ten weeks
 
 MONTHS = [
     "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -327,6 +396,10 @@ class _Enrolment:
     enrolled_on: dt.date
     funder: str
     steps: list[tuple[str, dt.date, str]] = field(default_factory=list)
+    # Attendance at the séances before today: ((day, start), status, justification).
+    marks: list[tuple[tuple[dt.date, dt.time], str, str]] = field(default_factory=list)
+    # LMS activity: (day, kind, count).
+    activity: list[tuple[dt.date, str, int]] = field(default_factory=list)
     employer: int | None = None
     tutor: int | None = None
 
@@ -345,6 +418,7 @@ class _Learner:
     birth_date: dt.date
     disability: bool = False
     notes: str = ""
+    adaptations: int | None = None  # index in DISABILITIES
     employer: int | None = None
     enrolments: list[_Enrolment] = field(default_factory=list)
 
@@ -426,6 +500,30 @@ def _weekday_back(day: dt.date) -> dt.date:
     return day
 
 
+def _slot_times(s: "_Session", today: dt.date) -> list[tuple[dt.date, dt.time, dt.time]]:
+    """The séances of a past or current session: weekly ones over its last two months up
+    to next week, or every day of a short one; none for a future session."""
+    if s.start > today:
+        return []
+    last = min(s.end, today + dt.timedelta(days=7))
+    first = max(s.start, _monday(last) - dt.timedelta(weeks=MAX_SLOT_WEEKS - 1))
+    times: list[tuple[dt.date, dt.time, dt.time]] = []
+    if (s.end - s.start).days < 7:
+        day = s.start
+        while day <= s.end:
+            times += [(day, dt.time(9), dt.time(12, 30)), (day, dt.time(13, 30), dt.time(17))]
+            day += dt.timedelta(days=1)
+        return times
+    week = _monday(first)
+    while week <= last:
+        for weekday, start, end in WEEKLY_SLOTS[s.spec.category]:
+            day = week + dt.timedelta(days=weekday)
+            if first <= day <= last:
+                times.append((day, start, end))
+        week += dt.timedelta(weeks=1)
+    return times
+
+
 class _Plan:
     """Everything the demo holds, decided before anything is written."""
 
@@ -439,6 +537,10 @@ class _Plan:
         self.learners = self._learners(learner_count)
         self._employers_and_tutors()
         self._dropouts()
+        self.absentees: list[tuple[int, _Enrolment]] = []  # the learners the procedure catches
+        self.inactive: list[tuple[int, _Enrolment]] = []
+        self.near_miss: tuple[int, _Enrolment] | None = None
+        self._attendance_and_activity()
         counts = Counter(e.session for learner in self.learners for e in learner.enrolments)
         for index, session in enumerate(self.sessions):
             session.capacity = max(session.spec.capacity, counts[index] + rng.randint(0, 3))
@@ -531,7 +633,7 @@ class _Plan:
             )
             if n in disabled:
                 learner.disability = True
-                learner.notes = rng.choice(DISABILITY_NOTES)
+                learner.adaptations = rng.randrange(len(DISABILITIES))
             learner.enrolments.append(self._enrolment(primary))
             if category != Category.APP and n >= 2 and rng.random() < 0.12:
                 extra = rng.choice([i for i in short if i != primary])
@@ -652,6 +754,103 @@ class _Plan:
         reason = rng.choice(APP_REASONS if s.spec.category == Category.APP else REASONS)
         e.steps = [(EnrolmentStatus.EN_COURS, s.start, ""), (EnrolmentStatus.ABANDON, on, reason)]
 
+    # Attendance and LMS activity ----------------------------------------------------
+
+    def _attendance_and_activity(self) -> None:
+        """Marks at the séances before today and LMS traces, for the current sessions.
+
+        Most learners attend; so that the default procedure has something to do on the
+        first night, a few have just missed their last séances (three or four unexcused
+        absences in a row, one with an excused absence inside the run), one has missed
+        two (no case yet), and a few have not been on the platform for two weeks or more.
+        """
+        rng, today = self.rng, self.today
+        past: dict[int, list[tuple[dt.date, dt.time]]] = {}
+        for index, s in enumerate(self.sessions):
+            if self.period(index) == "current":
+                past[index] = [(d, t) for d, t, _end in _slot_times(s, today) if d < today]
+        ongoing: dict[int, _Enrolment] = {}  # a learner's first ongoing enrolment
+        for n, learner in enumerate(self.learners):
+            for e in learner.enrolments:
+                if e.session in past:
+                    e.marks = [(key, *self._random_mark()) for key in self._own(e, past)]
+                    if e.marks and e.status == EnrolmentStatus.EN_COURS:
+                        # On track: seen at the last séance (no absence run going on).
+                        e.marks[-1] = (e.marks[-1][0], AttendanceStatus.PRESENT, "")
+                        if n >= 2:
+                            ongoing.setdefault(n, e)
+                    elif e.marks:  # a dropout: the last séances before leaving missed
+                        e.marks[-2:] = [
+                            (key, AttendanceStatus.ABSENT, "") for key, *_ in e.marks[-2:]
+                        ]
+        eligible = sorted(n for n, e in ongoing.items() if len(e.marks) >= len(ABSENCE_RUNS[1]) + 2)
+        chosen = rng.sample(eligible, min(len(eligible), len(ABSENCE_RUNS) + 1))
+        for k, n in enumerate(chosen):
+            e = ongoing[n]
+            run = ABSENCE_RUNS[k] if k < len(ABSENCE_RUNS) else NEAR_MISS_RUN
+            start = len(e.marks) - len(run)
+            e.marks[start - 1] = (e.marks[start - 1][0], AttendanceStatus.PRESENT, "")
+            for offset, status in enumerate(run):
+                note = rng.choice(EXCUSES) if status == AttendanceStatus.EXCUSE else ""
+                e.marks[start + offset] = (e.marks[start + offset][0], status, note)
+            if k < len(ABSENCE_RUNS):
+                self.absentees.append((n, e))
+            else:
+                self.near_miss = (n, e)
+        # Activity, where the session has a platform (hybrid and distance learning).
+        quiet = sorted(
+            n
+            for n, e in ongoing.items()
+            if n not in chosen
+            and self.sessions[e.session].spec.modality != Modality.PRESENTIEL
+            and self._own_start(e) <= today - dt.timedelta(days=21)
+        )
+        self.inactive = [(n, ongoing[n]) for n in rng.sample(quiet, min(len(quiet), 3))]
+        quiet_enrolments = {id(e) for _n, e in self.inactive}
+        for learner in self.learners:
+            for e in learner.enrolments:
+                s = self.sessions[e.session]
+                if e.session not in past or s.spec.modality == Modality.PRESENTIEL:
+                    continue
+                if e.status not in {EnrolmentStatus.EN_COURS, EnrolmentStatus.ABANDON}:
+                    continue
+                first = max(self._own_start(e), today - dt.timedelta(days=ACTIVITY_DAYS))
+                if id(e) in quiet_enrolments:
+                    last = today - dt.timedelta(days=rng.randint(15, 25))
+                elif e.status == EnrolmentStatus.ABANDON:
+                    last = e.steps[-1][1] - dt.timedelta(days=rng.randint(3, 10))
+                else:
+                    last = today - dt.timedelta(days=1)
+                day = first
+                while day <= last:
+                    if rng.random() < 0.3 or (day == last and id(e) not in quiet_enrolments):
+                        e.activity.append((day, rng.choice(LMS_KINDS), rng.randint(1, 12)))
+                    day += dt.timedelta(days=1)
+
+    def _own_start(self, e: _Enrolment) -> dt.date:
+        return max(e.enrolled_on, self.sessions[e.session].start)
+
+    def _own(
+        self, e: _Enrolment, past: dict[int, list[tuple[dt.date, dt.time]]]
+    ) -> list[tuple[dt.date, dt.time]]:
+        """The séances before today at which the enrolment is active."""
+        ended = e.steps[-1][1] if e.status == EnrolmentStatus.ABANDON else None
+        return [
+            (day, start)
+            for day, start in past[e.session]
+            if e.enrolled_on <= day and (ended is None or day < ended)
+        ]
+
+    def _random_mark(self) -> tuple[str, str]:
+        draw = self.rng.random()
+        if draw < 0.88:
+            return AttendanceStatus.PRESENT, ""
+        if draw < 0.93:
+            return AttendanceStatus.RETARD, ""
+        if draw < 0.96:
+            return AttendanceStatus.EXCUSE, self.rng.choice(EXCUSES)
+        return AttendanceStatus.ABSENT, ""
+
 
 class _Writer:
     """Writes the plan through the services, each write journaled."""
@@ -704,10 +903,11 @@ class _Writer:
             )
             for s in plan.sessions
         ]
-        slot_count = sum(
+        slots = [
             self._slots(session, s, trainers, officer)
             for session, s in zip(sessions, plan.sessions, strict=True)
-        )
+        ]
+        slot_count = sum(len(by_time) for by_time in slots)
         funders = {
             key: learner_services.create_funder(org, acting_user=director, name=name, kind=kind)
             for key, name, kind in FUNDERS
@@ -720,7 +920,7 @@ class _Writer:
         learner_user = self._member(
             "apprenant", Role.APPRENANT, first.first_name, first.last_name, acting_user=director
         )
-        enrolment_count = 0
+        enrolment_count = mark_count = sheet_count = 0
         for n, p in enumerate(plan.learners):
             learner = learner_services.create_learner(
                 org,
@@ -737,8 +937,12 @@ class _Writer:
                 user=learner_user if n == 0 else None,
             )
             for e in p.enrolments:
-                self._enrol(learner, e, sessions, funders, employers, tutors, officer)
+                enrolment = self._enrol(learner, e, sessions, funders, employers, tutors, officer)
                 enrolment_count += 1
+                mark_count += self._marks(enrolment, e, slots[e.session], officer)
+                if p.adaptations is not None:
+                    sheet_count += self._adaptation_sheet(enrolment, e, p.adaptations, users)
+        self._activity(officer)
         self._set_demo_password()
         return DemoResult(
             organisation=org,
@@ -750,6 +954,10 @@ class _Writer:
                 "learners": len(plan.learners),
                 "enrolments": enrolment_count,
                 "employers": len(employers),
+                "marks": mark_count,
+                "adaptation_sheets": sheet_count,
+                "absentees": len(plan.absentees),
+                "inactive": len(plan.inactive),
             },
         )
 
@@ -824,30 +1032,13 @@ class _Writer:
 
     def _slots(
         self, session: Session, s: _Session, trainers: dict[str, Trainer], officer: User
-    ) -> int:
+    ) -> dict[tuple[dt.date, dt.time], Slot]:
         """Weekly séances of a past or current session (every day of a short one)."""
-        if s.start > self.today:
-            return 0
-        last = min(s.end, self.today + dt.timedelta(days=7))
-        first = max(s.start, _monday(last) - dt.timedelta(weeks=MAX_SLOT_WEEKS - 1))
-        times: list[tuple[dt.date, dt.time, dt.time]] = []
-        if (s.end - s.start).days < 7:
-            day = s.start
-            while day <= s.end:
-                times += [(day, dt.time(9), dt.time(12, 30)), (day, dt.time(13, 30), dt.time(17))]
-                day += dt.timedelta(days=1)
-        else:
-            week = _monday(first)
-            while week <= last:
-                for weekday, start, end in WEEKLY_SLOTS[s.spec.category]:
-                    day = week + dt.timedelta(days=weekday)
-                    if first <= day <= last:
-                        times.append((day, start, end))
-                week += dt.timedelta(weeks=1)
         rooms = ROOMS[s.site] if s.site else None
         room = rooms[len(s.external_id) % len(rooms)] if rooms else "Classe virtuelle"
-        for k, (day, start, end) in enumerate(times):
-            programme_services.create_slot(
+        slots = {}
+        for k, (day, start, end) in enumerate(_slot_times(s, self.today)):
+            slots[day, start] = programme_services.create_slot(
                 session,
                 acting_user=officer,
                 starts_at=timezone.make_aware(dt.datetime.combine(day, start)),
@@ -855,7 +1046,7 @@ class _Writer:
                 trainer=trainers[s.trainers[k % len(s.trainers)]],
                 room=room,
             )
-        return len(times)
+        return slots
 
     def _demo_tutor_name(self) -> tuple[str, str]:
         employer, tutor = self.plan.demo_tutor
@@ -909,7 +1100,7 @@ class _Writer:
         employers: list[Employer],
         tutors: list[list[Tutor]],
         officer: User,
-    ) -> None:
+    ) -> Enrolment:
         # Finished and ongoing enrolments are recorded with their status, as an import of
         # the history would; a dropout goes through the lifecycle transition, so that its
         # date and reason are journaled as when a chargé de suivi records one.
@@ -936,3 +1127,84 @@ class _Writer:
             learner_services.change_status(
                 enrolment, EnrolmentStatus.ABANDON, acting_user=officer, on=on, reason=reason
             )
+        return enrolment
+
+    def _marks(
+        self,
+        enrolment: Enrolment,
+        e: _Enrolment,
+        slots: dict[tuple[dt.date, dt.time], Slot],
+        officer: User,
+    ) -> int:
+        """The trainer's pointing at each séance, as recorded on the attendance sheet."""
+        for key, status, note in e.marks:
+            attendance_services.record_mark(
+                slots[key],
+                enrolment,
+                status,
+                acting_user=officer,
+                method=Method.TRAINER,
+                minutes_late=self.plan.rng.choice([5, 10, 15, 25])
+                if status == AttendanceStatus.RETARD
+                else None,
+                note=note,
+            )
+        return len(e.marks)
+
+    def _activity(self, officer: User) -> None:
+        """The platform's activity, as an LMS export imported by the chargé de suivi."""
+        rows = [
+            (p.external_id, self.plan.sessions[e.session].external_id, day, kind, count)
+            for p in self.plan.learners
+            for e in p.enrolments
+            for day, kind, count in e.activity
+        ]
+        if not rows:
+            return
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "export-plateforme.csv"
+            with path.open("w", newline="", encoding="utf-8") as out:
+                writer = csv.writer(out)
+                writer.writerow(
+                    ["learner_external_id", "session_external_id", "occurred_at", "kind", "count"]
+                )
+                writer.writerows((a, b, day.isoformat(), k, n) for a, b, day, k, n in rows)
+            report = run_import("activity", path, organisation=self.org, acting_user=officer)
+        if not report.ok:
+            raise ValidationError(report.error_summary())
+
+    def _adaptation_sheet(
+        self, enrolment: Enrolment, e: _Enrolment, profile: int, users: dict[str, User]
+    ) -> int:
+        """The adaptation sheet of a started enrolment, its measures attested once in place."""
+        if e.steps[:1] == [] or e.steps[0][0] != EnrolmentStatus.EN_COURS:
+            return 0
+        needs, categories, measures = DISABILITIES[profile]
+        started = e.steps[0][1]
+        ongoing = e.status == EnrolmentStatus.EN_COURS
+        review = started + dt.timedelta(days=45)
+        sheet = learner_services.create_adaptation_sheet(
+            enrolment,
+            acting_user=users["qualite"],
+            needs=needs,
+            need_categories=categories,
+            referent=users["qualite"],
+            next_review_on=review if ongoing else None,
+            consent_on=e.enrolled_on,
+        )
+        for k, (kind, description) in enumerate(measures):
+            measure = learner_services.add_measure(
+                sheet,
+                acting_user=users["qualite"],
+                kind=kind,
+                description=description,
+                responsible=users["lambert"],
+                due_on=started,
+            )
+            if not ongoing or k == 0:
+                learner_services.attest_measure(
+                    measure,
+                    acting_user=users["lambert"],
+                    note=f"Mis en place dès le {started:%d/%m/%Y}, vérifié avec l'apprenant.",
+                )
+        return 1

@@ -191,7 +191,9 @@ def work(*, once: bool, poll_seconds: float = 5.0, stop: Callable[[], bool] = la
             run_periodic(now)
         except Exception:
             log.exception("periodic task failed")
-        job = claim(me, now)
+        # Claimed as of the moment of claiming, not of the loop's start: the jobs that the
+        # periodic tasks just queued (run_after = their enqueue time) run in this pass.
+        job = claim(me)
         while job is not None:
             run(job)
             done += 1

@@ -1,11 +1,21 @@
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcours.core.access import STAFF
 from parcours.core.crud import FilterForm, RecordForm, yes_no_filter
-from parcours.learners.models import Enrolment, EnrolmentStatus, Learner, Tutor
+from parcours.core.models import Organisation, User
+from parcours.learners.models import (
+    Enrolment,
+    EnrolmentStatus,
+    Learner,
+    MeasureKind,
+    NeedCategory,
+    Tutor,
+)
 from parcours.programmes.models import Programme, Session
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -93,3 +103,67 @@ class TransitionForm(forms.Form):
         )
         if status != EnrolmentStatus.ABANDON:
             del self.fields["reason"]
+
+
+# Disability (PSH) adaptation sheets
+
+
+def staff_choices(organisation: Organisation) -> QuerySet[User]:
+    """Members of staff of the organisation (référent handicap, responsible of a measure)."""
+    return User.objects.filter(
+        membership__organisation=organisation, membership__role__in=STAFF, is_active=True
+    ).order_by("last_name", "first_name")
+
+
+class AdaptationFilters(FilterForm):
+    due = yes_no_filter(_("Revue à faire"))
+
+
+class AdaptationSheetForm(forms.Form):
+    needs = forms.CharField(
+        label=_("Besoins exprimés"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Informations de santé : visibles de l'apprenant, de la direction, du "
+            "référent qualité et de l'équipe qui le suit, jamais de l'auditeur."
+        ),
+    )
+    need_categories = forms.MultipleChoiceField(
+        label=_("Nature des besoins"),
+        choices=NeedCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    referent = forms.ModelChoiceField(label=_("Référent handicap"), queryset=User.objects.none())
+    next_review_on = forms.DateField(label=_("Prochaine revue le"), required=False, widget=DATE)
+    consent_on = forms.DateField(
+        label=_("Accord de l'apprenant pour partager ces informations, le"),
+        required=False,
+        widget=DATE,
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["referent"].queryset = staff_choices(organisation)  # type: ignore[attr-defined]
+
+
+class AdaptationMeasureForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type d'aménagement"), choices=MeasureKind.choices)
+    description = forms.CharField(label=_("Aménagement"), widget=forms.Textarea(attrs={"rows": 3}))
+    responsible = forms.ModelChoiceField(
+        label=_("Responsable de la mise en place"), queryset=User.objects.none()
+    )
+    due_on = forms.DateField(label=_("À mettre en place pour le"), required=False, widget=DATE)
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = staff_choices(organisation)  # type: ignore[attr-defined]
+
+
+class AttestationForm(forms.Form):
+    note = forms.CharField(
+        label=_("Constat de mise en place"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Ce qui a été mis en place, quand et comment (salle, supports, horaires…)."),
+    )

@@ -266,3 +266,131 @@ class Enrolment(models.Model):
     @property
     def is_apprenticeship(self) -> bool:
         return self.session.category == "APP"
+
+
+# Disability (PSH): individual adaptation sheets (fiches d'adaptation individuelles)
+
+
+class NeedCategory(models.TextChoices):
+    MOBILITE = "mobilite", _("Mobilité")
+    VISUEL = "visuel", _("Visuel")
+    AUDITIF = "auditif", _("Auditif")
+    COGNITIF = "cognitif", _("Cognitif / troubles dys")
+    PSYCHIQUE = "psychique", _("Psychique")
+    SANTE = "sante", _("Santé / maladie invalidante")
+    AUTRE = "autre", _("Autre")
+
+
+class AdaptationSheet(models.Model):
+    """The adaptations agreed for a learner in situation of disability, for one enrolment.
+
+    One per enrolment, not per learner: the measures (a ground-floor room, extra time at
+    this session's assessments, adapted supports from these trainers) and their proof of
+    implementation belong to one training, which is what the auditor samples; a learner
+    enrolled twice has a sheet for each, the needs copied from the previous one.
+    The needs (`needs`, `need_categories`) are health information: shown only to the
+    learner, direction, the référent qualité and the follow-up staff of the learner;
+    never journaled (the journal records that they changed, not what they say).
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    enrolment = models.OneToOneField(
+        Enrolment,
+        on_delete=models.CASCADE,
+        related_name="adaptation_sheet",
+        verbose_name=_("inscription"),
+    )
+    needs = models.TextField(_("besoins exprimés"), blank=True)
+    need_categories = models.JSONField(_("nature des besoins"), default=list, blank=True)
+    referent = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("référent handicap"),
+    )
+    next_review_on = models.DateField(_("prochaine revue le"), null=True, blank=True)
+    consent_on = models.DateField(
+        _("accord de l'apprenant pour partager ces informations, le"),
+        null=True,
+        blank=True,
+        help_text=_("Date à laquelle l'apprenant a accepté que ses besoins soient partagés."),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("fiche d'adaptation")
+        verbose_name_plural = _("fiches d'adaptation")
+        indexes = [models.Index(fields=["organisation", "next_review_on"])]
+
+    def __str__(self) -> str:
+        return _("Fiche d'adaptation n° %(pk)s") % {"pk": self.pk}
+
+    def get_absolute_url(self) -> str:
+        return reverse("learners:adaptation_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        unknown = [c for c in self.need_categories or [] if c not in NeedCategory.values]
+        if not isinstance(self.need_categories, list) or unknown:
+            raise ValidationError({"need_categories": _("Nature de besoin inconnue.")})
+
+    def category_labels(self) -> list[str]:
+        return [str(NeedCategory(c).label) for c in self.need_categories]
+
+    def review_due(self, day: dt.date) -> bool:
+        return self.next_review_on is not None and self.next_review_on <= day
+
+
+class MeasureKind(models.TextChoices):
+    PEDAGOGIQUE = "pedagogique", _("Pédagogique")
+    TECHNIQUE = "technique", _("Technique")
+    ORGANISATIONNELLE = "organisationnelle", _("Organisationnelle")
+
+
+class AdaptationMeasure(models.Model):
+    """One adaptation of a sheet, who puts it in place, and the attestation that it was."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    sheet = models.ForeignKey(AdaptationSheet, on_delete=models.CASCADE, related_name="measures")
+    kind = models.CharField(_("type d'aménagement"), max_length=20, choices=MeasureKind.choices)
+    description = models.TextField(_("aménagement"))
+    responsible = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("responsable de la mise en place"),
+    )
+    due_on = models.DateField(_("à mettre en place pour le"), null=True, blank=True)
+    attested_at = models.DateTimeField(_("mise en place attestée le"), null=True, blank=True)
+    attested_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attestée par"),
+    )
+    # Who attested, as they were named then (the account may be renamed or removed).
+    attested_by_label = models.CharField(_("attestée par"), max_length=200, blank=True)
+    attestation_note = models.TextField(_("constat de mise en place"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("mesure d'adaptation")
+        verbose_name_plural = _("mesures d'adaptation")
+        ordering = ["sheet", "pk"]
+
+    def __str__(self) -> str:
+        return _("Mesure n° %(pk)s (%(kind)s)") % {
+            "pk": self.pk,
+            "kind": self.get_kind_display(),
+        }
+
+    @property
+    def is_attested(self) -> bool:
+        return self.attested_at is not None

@@ -11,11 +11,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parcours.learners.models import Enrolment, EnrolmentStatus, Learner
+from parcours.core.access import STAFF, membership_of
+from parcours.core.models import Role
+from parcours.learners.models import (
+    AdaptationMeasure,
+    AdaptationSheet,
+    Enrolment,
+    EnrolmentStatus,
+    Learner,
+)
 from parcours.programmes.models import Programme, Session
 
 
@@ -144,3 +154,112 @@ def timeline(learner: Learner, user: Any) -> list[TimelineItem]:
     """Every provider's events for the learner, oldest first."""
     items = [item for provider in TIMELINE_PROVIDERS for item in provider(learner, user)]
     return sorted(items, key=lambda item: item.moment)
+
+
+# Disability (PSH) adaptation sheets: who sees them.
+#
+# Direction and the référent qualité see every sheet of the organisation; a chargé de
+# suivi / formateur sees the sheets of the learners they follow: the sheet's référent
+# handicap, the staff responsible for one of its measures, the trainers of its session
+# and whoever holds a follow-up case of the enrolment. The auditor sees every sheet,
+# its measures and their attestations, but not the needs (health information). Tutors,
+# learners (outside their own portal) and other organisations see nothing.
+
+SHEET_READERS_ALL = {Role.DIRECTION, Role.QUALITE, Role.AUDITEUR}
+SHEET_EDITORS_ALL = {Role.DIRECTION, Role.QUALITE}
+
+
+@dataclass(frozen=True)
+class SheetAccess:
+    """What the user may do with the adaptation sheets they can reach."""
+
+    role: str
+    sheets: QuerySet[AdaptationSheet]
+
+    @property
+    def sees_needs(self) -> bool:
+        return self.role != Role.AUDITEUR
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in STAFF
+
+
+def sheet_access(user: Any) -> SheetAccess:
+    """The sheets the user may read (PermissionDenied for tutors, learners, outsiders)."""
+    membership = membership_of(user)
+    if membership is None or membership.role not in {*STAFF, Role.AUDITEUR}:
+        raise PermissionDenied
+    sheets = AdaptationSheet.objects.filter(organisation=membership.organisation)
+    if membership.role not in SHEET_READERS_ALL:
+        followed = AdaptationSheet.objects.filter(
+            Q(referent=user)
+            | Q(measures__responsible=user)
+            | Q(enrolment__session__trainers__user=user)
+            | Q(enrolment__followup_cases__assigned_to=user)
+        ).values("pk")
+        sheets = sheets.filter(pk__in=followed)
+    return SheetAccess(membership.role, sheets)
+
+
+def follows_enrolment(user: Any, enrolment: Enrolment) -> bool:
+    """May the user open an adaptation sheet for this enrolment (direction, qualité, or a
+    chargé de suivi training or following the learner)?"""
+    membership = membership_of(user)
+    if membership is None or membership.organisation_id != enrolment.organisation_id:
+        return False
+    if membership.role in SHEET_EDITORS_ALL:
+        return True
+    if membership.role != Role.SUIVI:
+        return False
+    return Enrolment.objects.filter(
+        Q(session__trainers__user=user) | Q(followup_cases__assigned_to=user),
+        pk=enrolment.pk,
+    ).exists()
+
+
+def get_sheet_for_user(user: Any, pk: int, *, edit: bool = False) -> AdaptationSheet:
+    """One sheet the user may read (or edit): 404 if out of their reach, 403 if read-only."""
+    access = sheet_access(user)
+    sheet = (
+        access.sheets.select_related("enrolment__learner", "enrolment__session", "referent")
+        .filter(pk=pk)
+        .first()
+    )
+    if sheet is None:
+        raise Http404
+    if edit and not access.can_edit:
+        raise PermissionDenied
+    return sheet
+
+
+def get_measure_for_user(user: Any, pk: int) -> AdaptationMeasure:
+    """A measure of a sheet the user may edit."""
+    access = sheet_access(user)
+    if not access.can_edit:
+        raise PermissionDenied
+    measure = (
+        AdaptationMeasure.objects.filter(pk=pk, sheet__in=access.sheets.values("pk"))
+        .select_related("sheet")
+        .first()
+    )
+    if measure is None:
+        raise Http404
+    return measure
+
+
+def sheet_rows(sheets: QuerySet[AdaptationSheet]) -> QuerySet[AdaptationSheet]:
+    """Sheets with their learner, session, référent and measure counts (one query)."""
+    return sheets.select_related("enrolment__learner", "enrolment__session", "referent").annotate(
+        measure_count=Count("measures"),
+        attested_count=Count("measures", filter=Q(measures__attested_at__isnull=False)),
+    )
+
+
+def reviews_due(sheets: QuerySet[AdaptationSheet], day: dt.date) -> QuerySet[AdaptationSheet]:
+    """Sheets whose next review falls on or before `day`, the most overdue first."""
+    return sheets.filter(next_review_on__lte=day).order_by("next_review_on", "pk")
+
+
+def sheet_measures(sheet: AdaptationSheet) -> QuerySet[AdaptationMeasure]:
+    return sheet.measures.select_related("responsible", "attested_by").order_by("pk")

@@ -1,10 +1,12 @@
 """Back office pages for learners (apprenants) and enrolments (inscriptions)."""
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,11 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from parcours.attendance.signing import learner_of_user
 from parcours.core import crud
 from parcours.core.access import can, capability_required, get_scoped, organisation_for, scoped
 from parcours.learners import selectors, services
 from parcours.learners.forms import (
     ENROLMENT_DETAILS,
+    AdaptationFilters,
+    AdaptationMeasureForm,
+    AdaptationSheetForm,
+    AttestationForm,
     EnrolmentCreateForm,
     EnrolmentFilters,
     EnrolmentForm,
@@ -24,7 +31,13 @@ from parcours.learners.forms import (
     LearnerForm,
     TransitionForm,
 )
-from parcours.learners.models import TRANSITIONS, Enrolment, EnrolmentStatus, Learner
+from parcours.learners.models import (
+    TRANSITIONS,
+    AdaptationSheet,
+    Enrolment,
+    EnrolmentStatus,
+    Learner,
+)
 
 EDIT = "records.edit"
 LEARNER_SORTS = {
@@ -67,6 +80,10 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "learner": learner,
             "enrolments": selectors.learner_enrolments(learner),
             "timeline": selectors.timeline(learner, request.user),
+            "adaptations": selectors.sheet_rows(
+                selectors.sheet_access(request.user).sheets.filter(enrolment__learner=learner)
+            ),
+            "today": timezone.localdate(),
         },
     )
 
@@ -123,11 +140,21 @@ def _enrolment_page(
             else:
                 form = TransitionForm(status=status)
             actions.append({"status": status, "label": label, "form": form})
+    sheets = selectors.sheet_access(request.user).sheets
+    sheet = sheets.filter(enrolment=enrolment).only("pk").first()
     return render(
         request,
         "learners/enrolment_detail.html",
         # An action no longer offered (the status moved meanwhile): its errors on top.
-        {"enrolment": enrolment, "actions": actions, "refused": failed},
+        {
+            "enrolment": enrolment,
+            "actions": actions,
+            "refused": failed,
+            "adaptation_sheet": sheet,
+            "may_open_sheet": enrolment.learner.disability
+            and not AdaptationSheet.objects.filter(enrolment=enrolment).exists()
+            and selectors.follows_enrolment(request.user, enrolment),
+        },
     )
 
 
@@ -204,4 +231,195 @@ def enrolment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _enrolment_queryset() -> QuerySet[Enrolment]:
     return Enrolment.objects.select_related(
         "learner", "session__programme", "funder", "employer", "tutor__employer"
+    )
+
+
+# Disability (PSH) adaptation sheets. Who reaches which sheet is decided in one place,
+# `selectors.sheet_access`; these views only parse, call a service and render.
+
+REVIEW_NOTICE = dt.timedelta(days=14)  # a review this close (or past) is listed as due
+SHEET_SORTS = {
+    "apprenant": ["enrolment__learner__last_name", "enrolment__learner__first_name"],
+    "revue": ["next_review_on"],
+}
+
+
+@capability_required("records.view")
+def adaptation_list(request: HttpRequest) -> HttpResponse:
+    access = selectors.sheet_access(request.user)
+    filters = AdaptationFilters(request.GET, organisation=organisation_for(request.user))
+    criteria = filters.criteria()
+    rows = selectors.sheet_rows(access.sheets)
+    for word in criteria.get("q", "").split():
+        rows = rows.filter(
+            Q(enrolment__learner__last_name__icontains=word)
+            | Q(enrolment__learner__first_name__icontains=word)
+        )
+    review_by = timezone.localdate() + REVIEW_NOTICE
+    if criteria.get("due"):
+        rows = selectors.reviews_due(rows, review_by)
+    context = crud.list_context(request, rows, filters, sorts=SHEET_SORTS, default_sort="revue")
+    context["review_by"] = review_by
+    return render(request, "learners/adaptation_list.html", context)
+
+
+@capability_required(EDIT)
+def adaptation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """The enrolment's sheet: shown if it exists, else the form that opens it."""
+    enrolment = get_scoped(request.user, _enrolment_queryset(), EDIT, pk=pk)
+    existing = AdaptationSheet.objects.filter(enrolment=enrolment).first()
+    if existing is not None:
+        return redirect(existing)
+    if not selectors.follows_enrolment(request.user, enrolment):
+        raise PermissionDenied
+    user = crud.acting_user(request)
+    previous = (
+        AdaptationSheet.objects.filter(enrolment__learner=enrolment.learner)
+        .order_by("-created_at")
+        .first()
+    )
+    initial: dict[str, Any] = {"referent": user.pk}
+    if previous is not None:  # the needs are the learner's: start from the last sheet
+        initial.update(
+            needs=previous.needs,
+            need_categories=previous.need_categories,
+            referent=previous.referent_id,
+            consent_on=previous.consent_on,
+        )
+    return crud.form_page(
+        request,
+        AdaptationSheetForm(
+            request.POST or None, organisation=enrolment.organisation, initial=initial
+        ),
+        lambda data: services.create_adaptation_sheet(enrolment, acting_user=user, **data),
+        success=_("Fiche d'adaptation créée."),
+        heading=_("Fiche d'adaptation — %(name)s") % {"name": enrolment.learner.full_name},
+        cancel_url=enrolment.get_absolute_url(),
+    )
+
+
+@capability_required("records.view")
+def adaptation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access = selectors.sheet_access(request.user)
+    sheet = selectors.get_sheet_for_user(request.user, pk)
+    return render(
+        request,
+        "learners/adaptation_detail.html",
+        {
+            "sheet": sheet,
+            "measures": selectors.sheet_measures(sheet),
+            "sees_needs": access.sees_needs,
+            "can_edit": access.can_edit,
+            "review_due": sheet.review_due(timezone.localdate()),
+            "attest_form": AttestationForm(),
+        },
+    )
+
+
+@capability_required(EDIT)
+def adaptation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = selectors.get_sheet_for_user(request.user, pk, edit=True)
+    user = crud.acting_user(request)
+    initial = {
+        "needs": sheet.needs,
+        "need_categories": sheet.need_categories,
+        "referent": sheet.referent_id,
+        "next_review_on": sheet.next_review_on,
+        "consent_on": sheet.consent_on,
+    }
+    return crud.form_page(
+        request,
+        AdaptationSheetForm(
+            request.POST or None, organisation=sheet.enrolment.organisation, initial=initial
+        ),
+        lambda data: services.update_adaptation_sheet(sheet, acting_user=user, **data),
+        success=_("Fiche d'adaptation enregistrée."),
+        heading=_("Modifier la fiche d'adaptation"),
+        cancel_url=sheet.get_absolute_url(),
+    )
+
+
+@capability_required(EDIT)
+def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = selectors.get_sheet_for_user(request.user, pk, edit=True)
+    user = crud.acting_user(request)
+
+    def save(data: dict[str, Any]) -> AdaptationSheet:
+        services.add_measure(sheet, acting_user=user, **data)
+        return sheet
+
+    return crud.form_page(
+        request,
+        AdaptationMeasureForm(
+            request.POST or None,
+            organisation=sheet.enrolment.organisation,
+            initial={"responsible": user.pk},
+        ),
+        save,
+        success=_("Mesure ajoutée."),
+        heading=_("Nouvelle mesure d'adaptation"),
+        cancel_url=sheet.get_absolute_url(),
+    )
+
+
+@capability_required(EDIT)
+def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    measure = selectors.get_measure_for_user(request.user, pk)
+    user = crud.acting_user(request)
+
+    def save(data: dict[str, Any]) -> AdaptationSheet:
+        services.update_measure(measure, acting_user=user, **data)
+        return measure.sheet
+
+    initial = {
+        "kind": measure.kind,
+        "description": measure.description,
+        "responsible": measure.responsible_id,
+        "due_on": measure.due_on,
+    }
+    return crud.form_page(
+        request,
+        AdaptationMeasureForm(
+            request.POST or None, organisation=measure.sheet.enrolment.organisation, initial=initial
+        ),
+        save,
+        success=_("Mesure enregistrée."),
+        heading=_("Modifier la mesure d'adaptation"),
+        cancel_url=measure.sheet.get_absolute_url(),
+    )
+
+
+@capability_required(EDIT)
+def measure_attest(request: HttpRequest, pk: int) -> HttpResponse:
+    measure = selectors.get_measure_for_user(request.user, pk)
+    user = crud.acting_user(request)
+
+    def save(data: dict[str, Any]) -> AdaptationSheet:
+        services.attest_measure(measure, acting_user=user, note=data["note"])
+        return measure.sheet
+
+    return crud.form_page(
+        request,
+        AttestationForm(request.POST or None),
+        save,
+        success=_("Mise en place attestée."),
+        heading=_("Attester la mise en place de la mesure"),
+        cancel_url=measure.sheet.get_absolute_url(),
+    )
+
+
+@login_required
+def portal_adaptations(request: HttpRequest) -> HttpResponse:
+    """« Mon espace »: the learner reads their own adaptation sheets (never edits them)."""
+    learner = learner_of_user(request.user)
+    if learner is None:
+        raise PermissionDenied
+    sheets = selectors.sheet_rows(AdaptationSheet.objects.filter(enrolment__learner=learner))
+    return render(
+        request,
+        "learners/portal_adaptations.html",
+        {
+            "learner": learner,
+            "sheets": [(sheet, selectors.sheet_measures(sheet)) for sheet in sheets],
+        },
     )

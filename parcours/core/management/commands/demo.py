@@ -94,8 +94,14 @@ class Command(BaseCommand):
                 f"{result.organisation.name}, {counts['programmes']} formations, "
                 f"{counts['sessions']} sessions, {counts['slots']} séances, "
                 f"{counts['learners']} apprenants, {counts['enrolments']} inscriptions, "
-                f"{counts['employers']} employeurs."
+                f"{counts['marks']} présences relevées, {counts['employers']} employeurs."
             )
+        )
+        self.stdout.write(
+            f"Procédure de relance : {counts['absentees']} apprenant(s) absent(s) à leurs "
+            f"dernières séances et {counts['inactive']} inactif(s) sur la plateforme ; "
+            "« parcours worker --once » ouvre leurs dossiers de suivi et envoie les "
+            "premières relances."
         )
         self._print_logins(result.logins)
 
