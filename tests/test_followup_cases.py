@@ -258,6 +258,17 @@ def test_closing_needs_an_outcome_a_note_and_the_mandatory_steps_done(
     manual_case.refresh_from_db()
     assert manual_case.status == CaseStatus.OPEN
 
+    # The interview counts as done once the meeting's report is written.
+    meeting = services.schedule_meeting(
+        manual_case,
+        acting_user=officer,
+        kind="entretien",
+        starts_at=at(D(2026, 4, 2), 10),
+        duration_minutes=30,
+        place="Salle 1",
+        staff=[officer],
+    )
+    services.write_report(meeting, acting_user=officer, report="Point fait ; reprise lundi.")
     for step in manual_case.steps.all():
         as_officer.post(reverse("followup:step_done", args=[step.pk]), {"note": "Fait."})
     response = as_officer.post(url, {"outcome": "reengage", "note": "Revenu en formation."})

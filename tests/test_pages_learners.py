@@ -309,7 +309,9 @@ def test_lifecycle_start_then_finish_through_the_enrolment_page(
 ) -> None:
     enrolment, url = world_a.enrolment, f"/inscriptions/{world_a.enrolment.pk}/"
     page = as_officer.get(url)
-    assert "Démarrer la formation" in page.text and "Déclarer un abandon" in page.text
+    assert "Démarrer la formation" in page.text and "Enregistrer un abandon" in page.text
+    # An abandon is recorded on the follow-up's dropout form (cause, actions, exit interview).
+    assert f"/suivi/inscriptions/{enrolment.pk}/abandon/" in page.text
     assert "Terminer" not in page.text  # not from "inscrit"
     started = as_officer.post(f"{url}statut/", {"status": "en_cours", "on": "2026-03-02"})
     assert started.status_code == 302
@@ -329,7 +331,7 @@ def test_lifecycle_start_then_finish_through_the_enrolment_page(
     assert verbs == ["enrolment.en_cours", "enrolment.termine"]
     page = as_officer.get(url)
     assert '<span class="badge termine">Terminé</span>' in page.text
-    assert "Déclarer un abandon" not in page.text
+    assert "Enregistrer un abandon" not in page.text
 
 
 def test_a_dropout_needs_a_reason_and_a_date_after_the_enrolment(

@@ -10,8 +10,14 @@ from parcours.core.models import Organisation, Role, User
 from parcours.followup.models import (
     MANUAL_KINDS,
     Action,
+    CallOutcome,
     CaseStatus,
+    CompanyAttendance,
+    DropoutReason,
+    MeasureKind,
+    MeetingKind,
     Outcome,
+    Rating,
     RiskLevel,
     TriggerKind,
 )
@@ -153,3 +159,157 @@ class CaseFilterForm(forms.Form):
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})
         return {k: v for k, v in cleaned.items() if v not in (None, "")}
+
+
+# Interactions
+
+
+def _datetime_field(label: Any) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+def _date_field(label: Any, required: bool = True) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def _text(label: Any, required: bool = True, rows: int = 3, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        **kwargs,
+    )
+
+
+class CallForm(forms.Form):
+    called_at = _datetime_field(_("Date et heure de l'appel"))
+    duration_minutes = forms.IntegerField(
+        label=_("Durée (minutes)"), min_value=0, max_value=600, initial=5
+    )
+    outcome = forms.ChoiceField(label=_("Résultat"), choices=CallOutcome.choices)
+    summary = _text(_("Résumé de l'échange"), required=False)
+    completes_step = forms.BooleanField(
+        label=_("Cet appel réalise l'étape d'appel prévue au dossier"), required=False
+    )
+
+
+class MeetingForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type de rendez-vous"), choices=MeetingKind.choices)
+    starts_at = _datetime_field(_("Date et heure"))
+    duration_minutes = forms.IntegerField(
+        label=_("Durée (minutes)"), min_value=5, max_value=600, initial=60
+    )
+    place = forms.CharField(label=_("Lieu ou lien de visioconférence"), max_length=300)
+    staff = forms.ModelMultipleChoiceField(
+        label=_("Membres de l'équipe présents"),
+        queryset=User.objects.none(),
+        help_text=_(
+            "L'apprenant est toujours invité ; le tuteur aussi pour une visite en entreprise "
+            "ou une réunion tripartite."
+        ),
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["staff"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)  # noqa: S101
+        field.queryset = staff_users(organisation)
+
+
+class RescheduleForm(forms.Form):
+    starts_at = _datetime_field(_("Nouvelle date et heure"))
+    duration_minutes = forms.IntegerField(label=_("Durée (minutes)"), min_value=5, max_value=600)
+    place = forms.CharField(label=_("Lieu ou lien"), max_length=300)
+
+
+class CancelMeetingForm(forms.Form):
+    reason = forms.CharField(label=_("Motif de l'annulation"), max_length=300)
+
+
+class ReportForm(forms.Form):
+    report = _text(
+        _("Compte rendu"),
+        rows=6,
+        help_text=_("Ce qui a été abordé, la situation de l'apprenant, ce qui a été convenu."),
+    )
+
+
+class ReviewForm(forms.Form):
+    progress = _text(_("Progression au regard des objectifs"))
+    difficulties_pedagogical = _text(_("Difficultés pédagogiques"), required=False, rows=2)
+    difficulties_personal = _text(_("Difficultés personnelles"), required=False, rows=2)
+    difficulties_professional = _text(_("Difficultés professionnelles"), required=False, rows=2)
+    learner_view = _text(_("Point de vue de l'apprenant"))
+    trainer_view = _text(_("Point de vue du formateur"))
+    agreed_actions = _text(_("Actions convenues"))
+    next_review_on = _date_field(_("Date du prochain bilan"), required=False)
+
+
+class MeasureForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Mesure"), choices=MeasureKind.choices)
+    on = _date_field(_("Date"))
+    body = forms.CharField(
+        label=_("Organisme"),
+        max_length=200,
+        required=False,
+        help_text=_("Chambre consulaire, France Travail, mission locale, employeur..."),
+    )
+    note = _text(_("Note"), required=False, rows=2)
+    outcome = _text(_("Résultat"), required=False, rows=2)
+
+
+# The tutor's liaison sheet
+
+
+class LiaisonSheetForm(forms.Form):
+    company_attendance = forms.ChoiceField(
+        label=_("Assiduité et ponctualité en entreprise"),
+        choices=CompanyAttendance.choices,
+        widget=forms.RadioSelect,
+    )
+    attitude = forms.ChoiceField(
+        label=_("Savoir-être (attitude, intégration dans l'équipe)"),
+        choices=Rating.choices,
+        widget=forms.RadioSelect,
+    )
+    skills_progress = _text(_("Progression dans les compétences attendues"))
+    difficulties = _text(_("Difficultés rencontrées"), required=False)
+    alert = forms.BooleanField(
+        label=_("Je souhaite être contacté(e) / la situation est préoccupante"), required=False
+    )
+    comments = _text(_("Commentaires"), required=False)
+
+
+# Dropouts
+
+
+class DropoutForm(forms.Form):
+    on = _date_field(_("Date de l'abandon"))
+    reason = forms.ChoiceField(label=_("Motif"), choices=BLANK + list(DropoutReason.choices))
+    detail = _text(_("Précisions"), required=False)
+    actions_before = _text(
+        _("Actions menées avant l'abandon"),
+        required=False,
+        rows=6,
+        help_text=_("Reprises du suivi ; complétez ou corrigez si besoin."),
+    )
+    exit_interview_on = _date_field(_("Entretien de sortie le"), required=False)
+    exit_interview_summary = _text(_("Synthèse de l'entretien de sortie"), required=False)
+
+
+class StatsFilterForm(forms.Form):
+    start = _date_field(_("Du"), required=False)
+    end = _date_field(_("Au"), required=False)
+    period = forms.ChoiceField(
+        label=_("Période"),
+        choices=[("mois", _("Par mois")), ("trimestre", _("Par trimestre"))],
+        required=False,
+    )

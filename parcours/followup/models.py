@@ -5,6 +5,11 @@ which publishes it and archives the version it replaces. Each version lists its 
 (what opens a follow-up case) and, per trigger, the ordered steps to carry out. A case
 keeps the version in force when it was opened, and its steps are copied from it: the
 auditor reads what was planned then, and what was done.
+
+What was done is recorded on the case as calls, meetings (with their invitations and
+their report; an intermediate review has a structured one) and other measures
+(mediation, referrals). Beside the cases: the tutor's liaison sheets on an enrolment, and
+the dropout record that ends one.
 """
 
 import datetime as dt
@@ -438,3 +443,315 @@ class CaseStep(models.Model):
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.status == StepStatus.TODO and self.due_on < today
+
+
+# Interactions on a case: calls, meetings (with their report), other measures.
+
+
+class CallOutcome(models.TextChoices):
+    REACHED = "joint", _("Joint")
+    NO_ANSWER = "pas_de_reponse", _("Pas de réponse")
+    VOICEMAIL = "messagerie", _("Messagerie")
+
+
+class Call(models.Model):
+    """A phone call to (or from) the learner, logged on a case."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    case = models.ForeignKey(FollowupCase, on_delete=models.CASCADE, related_name="calls")
+    called_at = models.DateTimeField(_("date et heure"))
+    duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"), default=0)
+    outcome = models.CharField(_("résultat"), max_length=16, choices=CallOutcome.choices)
+    summary = models.TextField(_("résumé"), blank=True)
+    step = models.ForeignKey(
+        CaseStep,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+        verbose_name=_("étape réalisée"),
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("appel téléphonique")
+        verbose_name_plural = _("appels téléphoniques")
+        ordering = ["called_at", "pk"]
+
+    def __str__(self) -> str:
+        return _("Appel du %(at)s (%(outcome)s)") % {
+            "at": timezone.localtime(self.called_at).strftime("%d/%m/%Y %H:%M"),
+            "outcome": self.get_outcome_display(),
+        }
+
+
+class MeetingKind(models.TextChoices):
+    INTERVIEW = "entretien", _("Entretien individuel")
+    REVIEW = "bilan", _("Bilan intermédiaire")
+    COMPANY_VISIT = "visite", _("Visite en entreprise")
+    TRIPARTITE = "tripartite", _("Réunion tripartite")
+
+
+# The step a meeting of each kind carries out, and the kinds the tutor is invited to.
+MEETING_ACTIONS = {
+    MeetingKind.INTERVIEW: Action.INTERVIEW,
+    MeetingKind.REVIEW: Action.REVIEW,
+    MeetingKind.COMPANY_VISIT: Action.TUTOR_CONTACT,
+    MeetingKind.TRIPARTITE: Action.TUTOR_CONTACT,
+}
+WITH_TUTOR = {MeetingKind.COMPANY_VISIT, MeetingKind.TRIPARTITE}
+# Steps that count as done only once their meeting's report is written.
+REPORTED_ACTIONS = {Action.INTERVIEW, Action.REVIEW}
+
+
+class MeetingStatus(models.TextChoices):
+    PLANNED = "planifie", _("Planifié")
+    HELD = "tenu", _("Tenu (compte rendu rédigé)")
+    CANCELLED = "annule", _("Annulé")
+
+
+class Meeting(models.Model):
+    """An appointment with the learner (and the tutor), its invitations and its report."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    case = models.ForeignKey(FollowupCase, on_delete=models.CASCADE, related_name="meetings")
+    kind = models.CharField(_("type"), max_length=12, choices=MeetingKind.choices)
+    starts_at = models.DateTimeField(_("date et heure"))
+    duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"), default=60)
+    place = models.CharField(_("lieu ou lien"), max_length=300)
+    staff = models.ManyToManyField(User, related_name="+", verbose_name=_("équipe"))
+    tutor = models.ForeignKey(
+        "learners.Tutor",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tuteur"),
+    )
+    step = models.ForeignKey(
+        CaseStep,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        verbose_name=_("étape"),
+    )
+    status = models.CharField(
+        _("statut"), max_length=8, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED
+    )
+    uid = models.CharField(max_length=120, unique=True)
+    sequence = models.PositiveIntegerField(_("version de l'invitation"), default=0)
+    report = models.TextField(_("compte rendu"), blank=True)
+    report_written_at = models.DateTimeField(_("compte rendu rédigé le"), null=True, blank=True)
+    report_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.CharField(_("motif d'annulation"), max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rendez-vous")
+        verbose_name_plural = _("rendez-vous")
+        ordering = ["starts_at", "pk"]
+
+    def __str__(self) -> str:
+        return _("%(kind)s du %(at)s") % {
+            "kind": self.get_kind_display(),
+            "at": timezone.localtime(self.starts_at).strftime("%d/%m/%Y à %H:%M"),
+        }
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return self.starts_at + dt.timedelta(minutes=self.duration_minutes or 60)
+
+    @property
+    def related_key(self) -> str:
+        """How the messaging app knows the invitations of this meeting."""
+        return f"meeting:{self.pk}"
+
+    @property
+    def is_planned(self) -> bool:
+        return self.status == MeetingStatus.PLANNED
+
+
+class Review(models.Model):
+    """The structured report of an intermediate review (bilan intermédiaire)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="review")
+    progress = models.TextField(_("progression au regard des objectifs"))
+    difficulties_pedagogical = models.TextField(_("difficultés pédagogiques"), blank=True)
+    difficulties_personal = models.TextField(_("difficultés personnelles"), blank=True)
+    difficulties_professional = models.TextField(_("difficultés professionnelles"), blank=True)
+    learner_view = models.TextField(_("point de vue de l'apprenant"))
+    trainer_view = models.TextField(_("point de vue du formateur"))
+    agreed_actions = models.TextField(_("actions convenues"))
+    next_review_on = models.DateField(_("prochain bilan le"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bilan intermédiaire")
+        verbose_name_plural = _("bilans intermédiaires")
+
+    def __str__(self) -> str:
+        return str(self.meeting)
+
+
+class MeasureKind(models.TextChoices):
+    MEDIATION = "mediation", _("Médiation")
+    PUBLIC_EMPLOYMENT = "france_travail", _("Orientation vers le service public de l'emploi")
+    NEW_EMPLOYER = "nouvel_employeur", _("Aide à la recherche d'un nouvel employeur")
+    REFERRAL = "orientation", _("Orientation vers un autre organisme")
+
+
+class Measure(models.Model):
+    """Mediation, referral to France Travail or another body, help to find an employer."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    case = models.ForeignKey(FollowupCase, on_delete=models.CASCADE, related_name="measures")
+    kind = models.CharField(_("type"), max_length=16, choices=MeasureKind.choices)
+    on = models.DateField(_("date"))
+    body = models.CharField(_("organisme"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    outcome = models.TextField(_("résultat"), blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mesure d'accompagnement")
+        verbose_name_plural = _("mesures d'accompagnement")
+        ordering = ["on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.on:%d/%m/%Y})"
+
+
+# The tutor's liaison sheets
+
+
+class CompanyAttendance(models.TextChoices):
+    REGULAR = "assidu", _("Assidu(e), ponctuel(le)")
+    SOME = "quelques_absences", _("Quelques absences ou retards")
+    FREQUENT = "absences_frequentes", _("Absences ou retards fréquents")
+
+
+class Rating(models.TextChoices):
+    GOOD = "satisfaisant", _("Satisfaisant")
+    FAIR = "a_ameliorer", _("À améliorer")
+    POOR = "insuffisant", _("Insuffisant")
+
+
+class LiaisonSheet(models.Model):
+    """What the company tutor reports about their apprentice, through their personal link."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="liaison_sheets"
+    )
+    tutor = models.ForeignKey(
+        "learners.Tutor", on_delete=models.PROTECT, related_name="+", verbose_name=_("tuteur")
+    )
+    company_attendance = models.CharField(
+        _("assiduité en entreprise"), max_length=20, choices=CompanyAttendance.choices
+    )
+    attitude = models.CharField(_("savoir-être"), max_length=14, choices=Rating.choices)
+    skills_progress = models.TextField(_("progression des compétences"))
+    difficulties = models.TextField(_("difficultés rencontrées"), blank=True)
+    alert = models.BooleanField(
+        _("je souhaite être contacté(e) / situation préoccupante"), default=False
+    )
+    comments = models.TextField(_("commentaires"), blank=True)
+    case = models.ForeignKey(
+        FollowupCase,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="liaison_sheets",
+        verbose_name=_("dossier de suivi"),
+    )
+    submitted_at = models.DateTimeField(_("transmise le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("fiche de liaison")
+        verbose_name_plural = _("fiches de liaison")
+        ordering = ["-submitted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return _("Fiche de liaison du %(at)s") % {
+            "at": timezone.localtime(self.submitted_at).strftime("%d/%m/%Y")
+        }
+
+
+# Dropouts
+
+
+class DropoutReason(models.TextChoices):
+    PERSONAL = "personnelle", _("Raison personnelle")
+    HEALTH = "sante", _("Santé")
+    FINANCIAL = "financiere", _("Raison financière")
+    NEW_JOB = "nouvel_emploi", _("Nouvel emploi")
+    MISDIRECTION = "orientation", _("Erreur d'orientation")
+    PEDAGOGICAL = "pedagogique", _("Raison pédagogique")
+    CONTRACT_BREAK = "rupture_contrat", _("Rupture du contrat d'apprentissage")
+    MOVE = "demenagement", _("Déménagement")
+    UNKNOWN = "inconnue", _("Inconnue")
+    OTHER = "autre", _("Autre")
+
+
+class Dropout(models.Model):
+    """Why and when an enrolment ended in a dropout, what was tried, the exit interview."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.CASCADE, related_name="dropout", verbose_name=_("inscription")
+    )
+    on = models.DateField(_("date de l'abandon"))
+    reason = models.CharField(_("motif"), max_length=16, choices=DropoutReason.choices)
+    detail = models.TextField(_("précisions"), blank=True)
+    actions_before = models.TextField(_("actions menées avant l'abandon"), blank=True)
+    exit_interview_on = models.DateField(_("entretien de sortie le"), null=True, blank=True)
+    exit_interview_summary = models.TextField(_("synthèse de l'entretien de sortie"), blank=True)
+    case = models.ForeignKey(
+        FollowupCase,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dossier de suivi"),
+    )
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("abandon")
+        verbose_name_plural = _("abandons")
+        ordering = ["-on", "-pk"]
+
+    def __str__(self) -> str:
+        return _("Abandon du %(on)s (%(reason)s)") % {
+            "on": self.on.strftime("%d/%m/%Y"),
+            "reason": self.get_reason_display(),
+        }

@@ -16,22 +16,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcours.followup.models import (
     RISK_ORDER,
+    Call,
     CaseStatus,
     CaseStep,
+    Dropout,
+    DropoutReason,
     FollowupCase,
+    LiaisonSheet,
+    Measure,
+    Meeting,
+    MeetingStatus,
     ProcedureVersion,
     StepStatus,
     Trigger,
     TriggerKind,
     VersionStatus,
 )
-from parcours.learners.models import Enrolment, Learner
+from parcours.learners.models import Enrolment, EnrolmentStatus, Learner
 from parcours.learners.selectors import TimelineItem
 
 log = logging.getLogger("parcours.followup")
@@ -283,12 +291,23 @@ def dashboard(organisation: Any, user: Any, role: str, today: dt.date) -> Dashbo
 # The learner's timeline
 
 
+def _meeting_title(meeting: Meeting) -> str:
+    return _("%(kind)s planifié le %(at)s (%(place)s)") % {
+        "kind": meeting.get_kind_display(),
+        "at": local_datetime(meeting.starts_at),
+        "place": meeting.place,
+    }
+
+
 def followup_events(learner: Learner, user: Any) -> Iterable[TimelineItem]:
-    """Cases opened and closed, and each step carried out."""
+    """Cases opened and closed, each step carried out, calls, meetings and their reports,
+    measures, the tutor's liaison sheets and the dropout record."""
     for case in (
-        FollowupCase.objects.filter(enrolment__learner=learner)
+        FollowupCase.objects.filter(
+            enrolment__learner=learner, organisation=learner.organisation_id
+        )
         .select_related("enrolment__session")
-        .prefetch_related("steps")
+        .prefetch_related("steps", "calls", "meetings", "measures")
     ):
         url = reverse("followup:case_detail", args=[case.pk])
         session = case.enrolment.session.title
@@ -309,6 +328,41 @@ def followup_events(learner: Learner, user: Any) -> Iterable[TimelineItem]:
                     detail=step.note,
                     url=url,
                 )
+        for call in case.calls.all():
+            yield TimelineItem(
+                call.called_at,
+                "suivi_appel",
+                _("Appel téléphonique : %(outcome)s (%(n)d min)")
+                % {"outcome": call.get_outcome_display(), "n": call.duration_minutes},
+                detail=call.summary,
+                url=url,
+            )
+        for meeting in case.meetings.all():
+            yield TimelineItem(meeting.created_at, "suivi_rdv", _meeting_title(meeting), url=url)
+            if meeting.cancelled_at is not None:
+                yield TimelineItem(
+                    meeting.cancelled_at,
+                    "suivi_rdv_annule",
+                    _("Rendez-vous annulé : %(meeting)s") % {"meeting": meeting},
+                    detail=meeting.cancel_reason,
+                    url=url,
+                )
+            if meeting.report_written_at is not None:
+                yield TimelineItem(
+                    meeting.report_written_at,
+                    "suivi_compte_rendu",
+                    _("Compte rendu : %(meeting)s") % {"meeting": meeting},
+                    detail=meeting.report,
+                    url=url,
+                )
+        for measure in case.measures.all():
+            yield TimelineItem(
+                measure.on,
+                "suivi_mesure",
+                str(measure.get_kind_display()) + (f" ({measure.body})" if measure.body else ""),
+                detail=" · ".join(x for x in (measure.note, measure.outcome) if x),
+                url=url,
+            )
         if case.closed_at is not None:
             yield TimelineItem(
                 case.closed_at,
@@ -317,6 +371,229 @@ def followup_events(learner: Learner, user: Any) -> Iterable[TimelineItem]:
                 detail=case.closing_note,
                 url=url,
             )
+    for sheet in LiaisonSheet.objects.filter(
+        enrolment__learner=learner, organisation=learner.organisation_id
+    ).select_related("tutor"):
+        title = _("Fiche de liaison du tuteur %(tutor)s") % {
+            "tutor": f"{sheet.tutor.first_name} {sheet.tutor.last_name}"
+        }
+        if sheet.alert:
+            title += " — " + _("alerte : souhaite être contacté")
+        yield TimelineItem(
+            sheet.submitted_at,
+            "suivi_fiche_liaison",
+            title,
+            detail=sheet.difficulties or sheet.skills_progress,
+            url=reverse("followup:liaison_sheet", args=[sheet.pk]),
+        )
+    for dropout in Dropout.objects.filter(
+        enrolment__learner=learner, organisation=learner.organisation_id
+    ).select_related("enrolment"):
+        yield TimelineItem(
+            dropout.on,
+            "suivi_abandon",
+            _("Abandon enregistré : %(reason)s") % {"reason": dropout.get_reason_display()},
+            detail=dropout.detail,
+            url=reverse("followup:enrolment_followup", args=[dropout.enrolment_id]),
+        )
+
+
+def local_datetime(value: dt.datetime) -> str:
+    """ "24/11/2026 à 10:32", in Paris time."""
+    return timezone.localtime(value).strftime("%d/%m/%Y à %H:%M")
+
+
+def case_messages(case: FollowupCase, meetings: Iterable[Meeting]) -> list[Any]:
+    """Every email of the case (reminders of its steps, meeting invitations), oldest first."""
+    try:
+        from parcours.messaging.models import Message
+    except ImportError:
+        return []
+    keys = [f"case-step:{pk}" for pk in case.steps.values_list("pk", flat=True)]
+    keys += [m.related_key for m in meetings]
+    return list(
+        Message.objects.filter(organisation_id=case.organisation_id, related_key__in=keys).order_by(
+            "created_at", "pk"
+        )
+    )
+
+
+def actions_before(enrolment: Enrolment) -> str:
+    """What was done for the enrolment, one line each, to pre-fill a dropout record."""
+    rows: list[tuple[dt.datetime, str]] = []
+    for step in CaseStep.objects.filter(
+        case__enrolment=enrolment, status=StepStatus.DONE, done_at__isnull=False
+    ):
+        assert step.done_at is not None  # noqa: S101 (filtered)
+        rows.append((step.done_at, step.label))
+    for call in Call.objects.filter(case__enrolment=enrolment):
+        rows.append(
+            (
+                call.called_at,
+                _("Appel téléphonique (%(outcome)s)") % {"outcome": call.get_outcome_display()},
+            )
+        )
+    for meeting in Meeting.objects.filter(case__enrolment=enrolment).exclude(
+        status=MeetingStatus.CANCELLED
+    ):
+        rows.append((meeting.starts_at, str(meeting.get_kind_display())))
+    for measure in Measure.objects.filter(case__enrolment=enrolment):
+        moment = timezone.make_aware(dt.datetime.combine(measure.on, dt.time.min))
+        rows.append((moment, str(measure)))
+    rows.sort(key=lambda row: row[0])
+    return "\n".join(
+        f"{timezone.localtime(moment).strftime('%d/%m/%Y')} — {text}" for moment, text in rows
+    )
+
+
+# Dropout statistics
+
+
+@dataclass
+class RateRow:
+    label: str
+    enrolments: int
+    dropouts: int
+
+    @property
+    def rate(self) -> float | None:
+        """Dropouts per 100 enrolments (or, by cause, the share of the dropouts)."""
+        return round(100 * self.dropouts / self.enrolments, 1) if self.enrolments else None
+
+    @property
+    def bar(self) -> float:
+        """The bar's width in the chart, out of 100."""
+        return min(100.0, self.rate or 0.0)
+
+
+@dataclass
+class DropoutStats:
+    start: dt.date
+    end: dt.date
+    period: str
+    total: RateRow
+    by_programme: list[RateRow]
+    by_session: list[RateRow]
+    by_cause: list[RateRow]
+    by_period: list[RateRow]
+
+    def charts(self) -> list[tuple[str, list[RateRow], "BarChart"]]:
+        return [(title, rows, bar_chart(rows)) for title, rows in self.sections()[1:]]
+
+    def sections(self) -> list[tuple[str, list[RateRow]]]:
+        return [
+            (_("Ensemble"), [self.total]),
+            (_("Par formation"), self.by_programme),
+            (_("Par session"), self.by_session),
+            (_("Par cause"), self.by_cause),
+            (_("Par période"), self.by_period),
+        ]
+
+
+@dataclass(frozen=True)
+class Bar:
+    y: int
+    label: str
+    width: float
+    value: str
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A horizontal bar chart drawn as inline SVG by the template (no JavaScript)."""
+
+    height: int
+    bars: list[Bar]
+
+    LABEL_WIDTH = 220
+    BAR_WIDTH = 280
+    ROW = 22
+
+
+def bar_chart(rows: list[RateRow]) -> BarChart:
+    bars = [
+        Bar(
+            y=i * BarChart.ROW,
+            label=row.label if len(row.label) <= 34 else row.label[:33] + "…",
+            width=round(BarChart.BAR_WIDTH * row.bar / 100, 1),
+            value="—" if row.rate is None else f"{row.rate:.1f} %".replace(".", ","),
+        )
+        for i, row in enumerate(rows)
+    ]
+    return BarChart(height=max(1, len(bars)) * BarChart.ROW, bars=bars)
+
+
+MAX_PERIODS = 60
+
+
+def periods(start: dt.date, end: dt.date, kind: str) -> list[tuple[str, dt.date, dt.date]]:
+    """(label, first day, last day) of each month or quarter from `start` to `end`."""
+    months = 3 if kind == "trimestre" else 1
+    first = dt.date(start.year, start.month - (start.month - 1) % months, 1)
+    found: list[tuple[str, dt.date, dt.date]] = []
+    while first <= end and len(found) < MAX_PERIODS:
+        month = first.month - 1 + months
+        following = dt.date(first.year + month // 12, month % 12 + 1, 1)
+        if months == 3:
+            label = f"T{(first.month - 1) // 3 + 1} {first.year}"
+        else:
+            label = first.strftime("%m/%Y")
+        found.append((label, first, following - dt.timedelta(days=1)))
+        first = following
+    return found
+
+
+def dropout_stats(
+    organisation: Any, start: dt.date, end: dt.date, period: str = "mois"
+) -> DropoutStats:
+    """Dropout rates over [start, end]: the enrolments active at some point in it, and
+    those of them that ended in a dropout within it (by programme, session, cause, period).
+    """
+    considered = Enrolment.objects.filter(organisation=organisation, enrolled_on__lte=end).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=start)
+    )
+    dropped = Q(status=EnrolmentStatus.ABANDON, ended_on__gte=start, ended_on__lte=end)
+    total = considered.aggregate(n=Count("pk"), d=Count("pk", filter=dropped))
+
+    def rows(*fields: str, empty: str) -> list[RateRow]:
+        found = (
+            considered.values(*fields)
+            .annotate(n=Count("pk"), d=Count("pk", filter=dropped))
+            .order_by(fields[-1], fields[0])
+        )
+        return [RateRow(r[fields[-1]] or empty, r["n"], r["d"]) for r in found]
+
+    causes = dict(DropoutReason.choices)
+    by_cause = [
+        RateRow(str(causes.get(r["dropout__reason"], _("Non renseignée"))), total["d"], r["d"])
+        for r in considered.filter(dropped)
+        .values("dropout__reason")
+        .annotate(d=Count("pk"))
+        .order_by("-d", "dropout__reason")
+    ]
+    spans = list(considered.values_list("enrolled_on", "ended_on", "status"))
+    by_period = []
+    for label, first, last in periods(start, end, period):
+        first, last = max(first, start), min(last, end)
+        active = [s for s in spans if s[0] <= last and (s[1] is None or s[1] >= first)]
+        out = [
+            s
+            for s in active
+            if s[2] == EnrolmentStatus.ABANDON and s[1] is not None and first <= s[1] <= last
+        ]
+        by_period.append(RateRow(label, len(active), len(out)))
+    return DropoutStats(
+        start=start,
+        end=end,
+        period=period,
+        total=RateRow(str(_("Toutes les inscriptions")), total["n"], total["d"]),
+        by_programme=rows(
+            "session__programme_id", "session__programme__title", empty=_("Sans formation")
+        ),
+        by_session=rows("session_id", "session__title", empty="—"),
+        by_cause=by_cause,
+        by_period=by_period,
+    )
 
 
 def manual_kinds() -> list[tuple[str, str]]:

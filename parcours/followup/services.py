@@ -18,10 +18,26 @@ Rules of a case:
 - It closes with an outcome and a note. While a mandatory step is still to do, closing
   needs an explicit reason ("clore quand même"); the steps left are then cancelled,
   with that reason, so the record shows what was not carried out and why.
+
+Interactions on a case:
+- A call may carry out the case's next call step (its summary becomes the step's report).
+- A meeting (interview, intermediate review, company visit, tripartite meeting) sends an
+  .ics invitation to the learner, the staff present and, for a visit or a tripartite
+  meeting, the tutor: one email each, through the messaging outbox. Moving it sends the
+  same UID with SEQUENCE + 1; cancelling it, METHOD:CANCEL. It is linked to the case's
+  first step of its kind still to do; an interview or review step is done only once its
+  meeting's report (for a review, the structured form) is written.
+- Mediation and referrals (France Travail, another body, help to find an employer).
+
+The tutor's liaison sheets come through a personal link (see `liaison.py`); an alert on
+a sheet opens a tutor-alert case (once per sheet; joins the one already open). A dropout
+record ends the enrolment (status abandon, through the learners app) in its transaction.
 """
 
 import datetime as dt
+import hashlib
 import logging
+import math
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -35,23 +51,36 @@ from django.utils.translation import gettext as _
 from parcours.core import journal
 from parcours.core.models import Membership, Organisation, Role, User
 from parcours.core.services import create_record, delete_record, update_record
-from parcours.followup import defaults, selectors
+from parcours.followup import defaults, liaison, selectors
 from parcours.followup.models import (
     AUTOMATIC_KINDS,
+    MEETING_ACTIONS,
+    REPORTED_ACTIONS,
+    WITH_TUTOR,
     Action,
+    Call,
+    CallOutcome,
     CaseStatus,
     CaseStep,
+    Dropout,
+    DropoutReason,
     FollowupCase,
+    LiaisonSheet,
+    Measure,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
     Outcome,
     Procedure,
     ProcedureStep,
     ProcedureVersion,
+    Review,
     StepStatus,
     Trigger,
     TriggerKind,
     VersionStatus,
 )
-from parcours.learners.models import Enrolment
+from parcours.learners.models import ENDED_STATUSES, Enrolment, EnrolmentStatus, Tutor
 
 log = logging.getLogger("parcours.followup")
 
@@ -394,6 +423,7 @@ def open_case(
     reason: str = "",
     trigger: Trigger | None = None,
     assigned_to: User | None = None,
+    journal_label: str = "",
 ) -> FollowupCase:
     """Open a case and plan its steps from the procedure in force.
 
@@ -442,7 +472,8 @@ def open_case(
                 opened_on=today,
                 opened_by=acting_user,
                 assigned_to=assigned_to,
-                journal_label=_("analyse automatique") if acting_user is None else "",
+                journal_label=journal_label
+                or (_("analyse automatique") if acting_user is None else ""),
             )
     except (IntegrityError, ValidationError) as error:
         raise ValidationError(
@@ -504,6 +535,30 @@ def _responsible(case: FollowupCase) -> dict[str, dict[str, str]]:
 
 
 @transaction.atomic
+def _situation(enrolment: Enrolment) -> dict[str, dict[str, Any]]:
+    """The facts a reminder names, as of today: the current run of absences, the days
+    without activity, the assessment missed (the engine's signals, one enrolment)."""
+    from parcours.engagement.signals import compute_signals
+
+    today = timezone.localdate()
+    frame = compute_signals(enrolment.organisation_id, today, enrolment_ids=[enrolment.pk])
+    if not len(frame):
+        return {}
+
+    def count(name: str) -> str:
+        value = frame.value(enrolment.pk, name)
+        return "" if math.isnan(value) else str(int(value))
+
+    situation: dict[str, dict[str, Any]] = {
+        "absences": {"nombre": count("consecutive_unexcused") or count("consecutive_absences")},
+        "inactivite": {"jours": count("days_since_activity")},
+    }
+    missed = selectors.latest_missed_assessment(enrolment, today)
+    if missed is not None:
+        situation["evaluation"] = {"intitule": missed.title, "echeance": missed.due_date}
+    return situation
+
+
 def send_step_email(step: CaseStep, *, acting_user: User | None = None) -> bool:
     """Queue the step's templated email to the learner; False when it cannot be sent."""
     case = step.case
@@ -522,7 +577,7 @@ def send_step_email(step: CaseStep, *, acting_user: User | None = None) -> bool:
                 case.organisation,
                 step.template_key,
                 to=address,
-                context=merge_context(enrolment, **_responsible(case)),
+                context=merge_context(enrolment, **_responsible(case), **_situation(enrolment)),
                 enrolment=enrolment,
                 related_key=step.related_key,
                 dedupe_key=step.related_key,
@@ -554,6 +609,16 @@ def complete_step(step: CaseStep, *, acting_user: User, note: str) -> CaseStep:
         raise ValidationError(_("Cette étape n'est plus à faire."))
     if not note.strip():
         raise ValidationError({"note": _("Indiquez le compte rendu de l'action menée.")})
+    if (
+        step.action in REPORTED_ACTIONS
+        and not step.meetings.filter(status=MeetingStatus.HELD).exists()
+    ):
+        raise ValidationError(
+            _(
+                "Cette étape est un rendez-vous : planifiez-le et rédigez son compte rendu "
+                "avant de la marquer comme faite."
+            )
+        )
     return update_record(
         step,
         acting_user=acting_user,
@@ -731,3 +796,553 @@ def run_daily(organisation: Organisation, *, as_of: dt.date) -> dict[str, int]:
         sent += len(send_due_emails(case, as_of=as_of))
     escalated = escalate_overdue(organisation, as_of=as_of)
     return {"opened": len(opened), "emails": sent, "escalated": len(escalated)}
+
+
+# Interactions on a case: calls, meetings and their reports, other measures
+
+
+def _check_open(case: FollowupCase) -> None:
+    if not case.is_open:
+        raise ValidationError(_("Ce dossier est clos."))
+
+
+def _check_aware(value: dt.datetime, field: str) -> None:
+    if timezone.is_naive(value):
+        raise ValidationError({field: _("Indiquez une date et une heure.")})
+
+
+@transaction.atomic
+def log_call(
+    case: FollowupCase,
+    *,
+    acting_user: User,
+    called_at: dt.datetime,
+    duration_minutes: int,
+    outcome: str,
+    summary: str,
+    completes_step: bool = False,
+) -> Call:
+    """Log a phone call; with `completes_step`, it carries out the case's next call step."""
+    case = FollowupCase.objects.select_for_update().get(pk=case.pk)
+    _check_open(case)
+    _check_aware(called_at, "called_at")
+    summary = summary.strip()
+    if outcome == CallOutcome.REACHED and not summary:
+        raise ValidationError({"summary": _("Résumez l'échange avec l'apprenant.")})
+    step = None
+    if completes_step:
+        step = (
+            case.steps.filter(action=Action.CALL, status=StepStatus.TODO)
+            .order_by("order", "pk")
+            .first()
+        )
+        if step is None:
+            raise ValidationError(_("Aucune étape d'appel n'est à faire dans ce dossier."))
+    call = create_record(
+        Call,
+        acting_user=acting_user,
+        verb="followup.call_logged",
+        organisation_id=case.organisation_id,
+        case=case,
+        called_at=called_at,
+        duration_minutes=duration_minutes,
+        outcome=outcome,
+        summary=summary,
+        step=step,
+        created_by=acting_user,
+    )
+    if step is not None:
+        complete_step(
+            step,
+            acting_user=acting_user,
+            note=_("Appel du %(at)s (%(outcome)s, %(n)d min) : %(summary)s")
+            % {
+                "at": selectors.local_datetime(called_at),
+                "outcome": call.get_outcome_display(),
+                "n": duration_minutes,
+                "summary": summary or "—",
+            },
+        )
+    return call
+
+
+def _staff_of(case: FollowupCase, staff: Sequence[User]) -> list[User]:
+    """The members of staff given, all of the case's organisation (refused otherwise)."""
+    ids = {u.pk for u in staff}
+    found = list(
+        User.objects.filter(
+            pk__in=ids,
+            is_active=True,
+            membership__organisation_id=case.organisation_id,
+            membership__role__in=[Role.DIRECTION, Role.QUALITE, Role.SUIVI],
+        ).order_by("last_name", "first_name", "pk")
+    )
+    if not found or len(found) != len(ids):
+        raise ValidationError({"staff": _("Choisissez les membres de l'équipe présents.")})
+    return found
+
+
+def _invitees(meeting: Meeting) -> list[tuple[str, str, Enrolment | None]]:
+    """(email, name, enrolment) of each person invited; the enrolment on the learner's copy
+    only, so that the learner's timeline shows their own invitation."""
+    enrolment = meeting.case.enrolment
+    learner = enrolment.learner
+    found: dict[str, tuple[str, str, Enrolment | None]] = {}
+    if learner.email:
+        found[learner.email.lower()] = (learner.email, learner.full_name, enrolment)
+    for user in meeting.staff.all():
+        if user.email:
+            found.setdefault(user.email.lower(), (user.email, user.get_full_name(), None))
+    tutor = meeting.tutor
+    if tutor is not None and tutor.email:
+        name = f"{tutor.first_name} {tutor.last_name}".strip()
+        found.setdefault(tutor.email.lower(), (tutor.email, name, None))
+    return list(found.values())
+
+
+def _send_invitations(meeting: Meeting, *, acting_user: User, method: str = "REQUEST") -> int:
+    """One email per person invited, with the .ics (same UID, the meeting's SEQUENCE)."""
+    from parcours.messaging import ics
+    from parcours.messaging.services import appointment, queue_email
+
+    case = meeting.case
+    learner = case.enrolment.learner
+    invitees = _invitees(meeting)
+    organizer = meeting.created_by or acting_user
+    kind = meeting.get_kind_display()
+    content = ics.invitation(
+        uid=meeting.uid,
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        summary=_("%(kind)s — %(learner)s") % {"kind": kind, "learner": learner.full_name},
+        description=_("Formation « %(session)s », %(organisation)s.")
+        % {"session": case.enrolment.session.title, "organisation": case.organisation.name},
+        location=meeting.place,
+        organizer_email=organizer.email,
+        organizer_name=organizer.get_full_name(),
+        attendees=[(email, name) for email, name, _e in invitees],
+        sequence=meeting.sequence,
+        method=method,
+    )
+    when = appointment(meeting.starts_at, meeting.place)
+    values = {"kind": kind, "date": when["date"], "heure": when["heure"], "lieu": when["lieu"]}
+    if method == "CANCEL":
+        subject = _("Annulé : %(kind)s du %(date)s à %(heure)s") % values
+        text = _("Le rendez-vous « %(kind)s » prévu le %(date)s à %(heure)s est annulé.") % values
+        if meeting.cancel_reason:
+            text += "\n" + _("Motif : %(reason)s") % {"reason": meeting.cancel_reason}
+    elif meeting.sequence:
+        subject = _("Modifié : %(kind)s le %(date)s à %(heure)s") % values
+        text = (
+            _("Le rendez-vous « %(kind)s » est déplacé au %(date)s à %(heure)s (%(lieu)s).")
+            % values
+        )
+    else:
+        subject = _("%(kind)s le %(date)s à %(heure)s") % values
+        text = _("Vous êtes invité(e) : « %(kind)s » le %(date)s à %(heure)s (%(lieu)s).") % values
+    about = _("Au sujet du parcours de %(learner)s, formation « %(session)s ».") % {
+        "learner": learner.full_name,
+        "session": case.enrolment.session.title,
+    }
+    signature = f"{organizer.get_full_name()}\n{case.organisation.name}"
+    attachment = ics.as_attachment(content, method=method)
+    for email, name, enrolment in invitees:
+        body = "\n\n".join(
+            [
+                _("Bonjour %(name)s,") % {"name": name} if name else _("Bonjour,"),
+                text,
+                about,
+                _("L'invitation jointe peut être ajoutée à votre agenda."),
+                _("Bien cordialement,") + "\n" + signature,
+            ]
+        )
+        digest = hashlib.sha256(email.lower().encode()).hexdigest()[:16]
+        queue_email(
+            case.organisation,
+            to=email,
+            subject=subject,
+            body=body,
+            enrolment=enrolment,
+            related_key=meeting.related_key,
+            dedupe_key=f"{meeting.related_key}:{meeting.sequence}:{method}:{digest}",
+            attachments=[attachment],
+            acting_user=acting_user,
+        )
+    return len(invitees)
+
+
+@transaction.atomic
+def schedule_meeting(
+    case: FollowupCase,
+    *,
+    acting_user: User,
+    kind: str,
+    starts_at: dt.datetime,
+    duration_minutes: int,
+    place: str,
+    staff: Sequence[User],
+) -> Meeting:
+    """Plan a meeting and send its invitation (.ics) to the learner, the staff present and,
+    for a company visit or a tripartite meeting, the tutor.
+
+    It is linked to the case's first step of its kind still to do: that step is done only
+    once the meeting's report is written.
+    """
+    case = FollowupCase.objects.select_for_update().select_related("enrolment").get(pk=case.pk)
+    _check_open(case)
+    if kind not in MeetingKind.values:
+        raise ValidationError({"kind": _("Type de rendez-vous inconnu.")})
+    _check_aware(starts_at, "starts_at")
+    if not place.strip():
+        raise ValidationError({"place": _("Indiquez le lieu ou le lien du rendez-vous.")})
+    tutor = None
+    if kind in WITH_TUTOR:
+        tutor = case.enrolment.tutor
+        if tutor is None:
+            raise ValidationError(
+                {"kind": _("Aucun tuteur n'est renseigné pour cette inscription.")}
+            )
+    members = _staff_of(case, staff)
+    step = (
+        case.steps.filter(action=MEETING_ACTIONS[MeetingKind(kind)], status=StepStatus.TODO)
+        .exclude(meetings__status__in=[MeetingStatus.PLANNED, MeetingStatus.HELD])
+        .order_by("order", "pk")
+        .first()
+    )
+    meeting = create_record(
+        Meeting,
+        acting_user=acting_user,
+        verb="followup.meeting_scheduled",
+        m2m={"staff": members},
+        organisation_id=case.organisation_id,
+        case=case,
+        kind=kind,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        place=place.strip(),
+        tutor=tutor,
+        step=step,
+        uid=f"rdv-{uuid.uuid4().hex}@parcours",
+        created_by=acting_user,
+    )
+    _send_invitations(meeting, acting_user=acting_user)
+    return meeting
+
+
+def _check_planned(meeting: Meeting) -> None:
+    if not meeting.is_planned:
+        raise ValidationError(_("Ce rendez-vous n'est plus à venir."))
+
+
+@transaction.atomic
+def reschedule_meeting(
+    meeting: Meeting,
+    *,
+    acting_user: User,
+    starts_at: dt.datetime,
+    duration_minutes: int,
+    place: str,
+) -> Meeting:
+    """Move a planned meeting: everyone gets the updated invitation (SEQUENCE + 1)."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _check_planned(meeting)
+    _check_aware(starts_at, "starts_at")
+    if not place.strip():
+        raise ValidationError({"place": _("Indiquez le lieu ou le lien du rendez-vous.")})
+    update_record(
+        meeting,
+        acting_user=acting_user,
+        verb="followup.meeting_rescheduled",
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        place=place.strip(),
+        sequence=meeting.sequence + 1,
+    )
+    _send_invitations(meeting, acting_user=acting_user)
+    return meeting
+
+
+@transaction.atomic
+def cancel_meeting(meeting: Meeting, *, acting_user: User, reason: str) -> Meeting:
+    """Cancel a planned meeting: everyone gets the cancellation (METHOD:CANCEL)."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _check_planned(meeting)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Indiquez le motif de l'annulation.")})
+    update_record(
+        meeting,
+        acting_user=acting_user,
+        verb="followup.meeting_cancelled",
+        status=MeetingStatus.CANCELLED,
+        cancel_reason=reason.strip()[:300],
+        cancelled_at=timezone.now(),
+        sequence=meeting.sequence + 1,
+    )
+    _send_invitations(meeting, acting_user=acting_user, method="CANCEL")
+    return meeting
+
+
+@transaction.atomic
+def write_report(meeting: Meeting, *, acting_user: User, report: str) -> Meeting:
+    """The meeting's report (compte rendu), once it has taken place; it may be revised."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(_("Ce rendez-vous a été annulé."))
+    if meeting.starts_at > timezone.now():
+        raise ValidationError(_("Le compte rendu se rédige une fois le rendez-vous passé."))
+    if not report.strip():
+        raise ValidationError({"report": _("Rédigez le compte rendu du rendez-vous.")})
+    return update_record(
+        meeting,
+        acting_user=acting_user,
+        verb="followup.meeting_reported",
+        status=MeetingStatus.HELD,
+        report=report.strip(),
+        report_written_at=timezone.now(),
+        report_by=acting_user,
+    )
+
+
+REVIEW_FIELDS = (
+    "progress",
+    "difficulties_pedagogical",
+    "difficulties_personal",
+    "difficulties_professional",
+    "learner_view",
+    "trainer_view",
+    "agreed_actions",
+    "next_review_on",
+)
+
+
+@transaction.atomic
+def write_review(meeting: Meeting, *, acting_user: User, **values: Any) -> Review:
+    """The structured report of an intermediate review; it is the meeting's report too."""
+    if meeting.kind != MeetingKind.REVIEW:
+        raise ValidationError(_("Seul un bilan intermédiaire a ce formulaire."))
+    fields: dict[str, Any] = {k: values.get(k) for k in REVIEW_FIELDS}
+    for name in REVIEW_FIELDS[:-1]:
+        fields[name] = (fields[name] or "").strip()
+    existing = Review.objects.filter(meeting=meeting).first()
+    if existing is None:
+        review = create_record(
+            Review,
+            acting_user=acting_user,
+            organisation_id=meeting.organisation_id,
+            meeting=meeting,
+            **fields,
+        )
+    else:
+        review = update_record(existing, acting_user=acting_user, **fields)
+    lines = []
+    for name in REVIEW_FIELDS:
+        value = fields[name]
+        if isinstance(value, dt.date):
+            value = value.strftime("%d/%m/%Y")
+        if value:
+            label = str(Review._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+            lines.append(f"{label[:1].upper()}{label[1:]} : {value}")
+    write_report(meeting, acting_user=acting_user, report="\n".join(lines))
+    return review
+
+
+@transaction.atomic
+def record_measure(
+    case: FollowupCase,
+    *,
+    acting_user: User,
+    kind: str,
+    on: dt.date,
+    body: str = "",
+    note: str = "",
+    outcome: str = "",
+) -> Measure:
+    """Mediation, referral to France Travail or another body, help to find an employer."""
+    _check_open(case)
+    return create_record(
+        Measure,
+        acting_user=acting_user,
+        verb="followup.measure_recorded",
+        organisation_id=case.organisation_id,
+        case=case,
+        kind=kind,
+        on=on,
+        body=body.strip(),
+        note=note.strip(),
+        outcome=outcome.strip(),
+        created_by=acting_user,
+    )
+
+
+# The tutor's liaison sheets
+
+
+@transaction.atomic
+def send_tutor_link(enrolment: Enrolment, *, acting_user: User) -> Any:
+    """Email the enrolment's tutor their personal link to the liaison sheet."""
+    from parcours.messaging.services import queue_email
+
+    tutor = enrolment.tutor
+    if tutor is None or not tutor.email:
+        raise ValidationError(_("Aucun tuteur avec une adresse e-mail pour cette inscription."))
+    if enrolment.status in ENDED_STATUSES:
+        raise ValidationError(_("Ce parcours est terminé."))
+    learner = enrolment.learner
+    expires = timezone.localdate() + liaison.LINK_MAX_AGE
+    values = {
+        "tutor": f"{tutor.first_name} {tutor.last_name}".strip(),
+        "learner": learner.full_name,
+        "session": enrolment.session.title,
+        "url": liaison.link_url(enrolment),
+        "expires": expires.strftime("%d/%m/%Y"),
+        "organisation": enrolment.organisation.name,
+        "sender": acting_user.get_full_name(),
+    }
+    message = queue_email(
+        enrolment.organisation,
+        to=tutor.email,
+        subject=_("Fiche de liaison : %(learner)s (%(session)s)") % values,
+        body=_(
+            "Bonjour %(tutor)s,\n\n"
+            "Pour suivre ensemble le parcours de %(learner)s, en formation « %(session)s », "
+            "merci de remplir la fiche de liaison en suivant ce lien personnel (sans compte "
+            "à créer) :\n%(url)s\n\n"
+            "Ce lien est valable jusqu'au %(expires)s ; vous pouvez l'utiliser pour chaque "
+            "nouvelle fiche d'ici là. Il ne concerne que cet apprenti : ne le transférez pas.\n\n"
+            "Bien cordialement,\n%(sender)s\n%(organisation)s"
+        )
+        % values,
+        enrolment=enrolment,
+        related_key=f"tutor-link:{enrolment.pk}",
+        acting_user=acting_user,
+    )
+    journal.record_event(
+        "followup.tutor_link_sent",
+        organisation=enrolment.organisation_id,
+        acting_user=acting_user,
+        obj=enrolment,
+        data={"tutor": tutor.pk, "message": message.pk, "expires": expires.isoformat()},
+    )
+    return message
+
+
+LIAISON_FIELDS = (
+    "company_attendance",
+    "attitude",
+    "skills_progress",
+    "difficulties",
+    "alert",
+    "comments",
+)
+
+
+@transaction.atomic
+def submit_liaison_sheet(enrolment: Enrolment, tutor: Tutor, **values: Any) -> LiaisonSheet:
+    """The tutor's sheet, from their personal link (no account needed).
+
+    With the alert ticked, the procedure's tutor-alert trigger opens a case for this sheet
+    (or the sheet joins the tutor-alert case already open for the enrolment).
+    """
+    enrolment = Enrolment.objects.select_for_update().select_related("learner").get(pk=enrolment.pk)
+    if enrolment.tutor_id != tutor.pk:
+        raise ValidationError(_("Ce lien ne correspond plus au tuteur de cet apprenti."))
+    who = _("%(tutor)s (tuteur, lien personnel)") % {
+        "tutor": f"{tutor.first_name} {tutor.last_name}".strip()
+    }
+    fields: dict[str, Any] = {k: values.get(k) for k in LIAISON_FIELDS}
+    for name in ("skills_progress", "difficulties", "comments"):
+        fields[name] = (fields[name] or "").strip()
+    fields["alert"] = bool(fields["alert"])
+    sheet = create_record(
+        LiaisonSheet,
+        acting_user=tutor.user,
+        verb="followup.liaison_sheet_submitted",
+        journal_label=who,
+        organisation_id=enrolment.organisation_id,
+        enrolment=enrolment,
+        tutor=tutor,
+        submitted_at=timezone.now(),
+        **fields,
+    )
+    if sheet.alert:
+        case = FollowupCase.objects.filter(
+            enrolment=enrolment, trigger_kind=TriggerKind.TUTOR_ALERT, status=CaseStatus.OPEN
+        ).first()
+        if case is None:
+            reason = _("Alerte du tuteur (fiche de liaison du %(day)s) : %(text)s") % {
+                "day": timezone.localdate().strftime("%d/%m/%Y"),
+                "text": fields["difficulties"] or fields["comments"] or _("à contacter"),
+            }
+            case = open_case(
+                enrolment,
+                trigger_kind=TriggerKind.TUTOR_ALERT,
+                acting_user=tutor.user,
+                episode_key=f"fiche-{sheet.pk}",
+                reason=reason,
+                journal_label=who,
+            )
+        update_record(sheet, acting_user=tutor.user, journal_label=who, case=case)
+    return sheet
+
+
+# Dropouts
+
+
+DROPOUT_FIELDS = (
+    "on",
+    "reason",
+    "detail",
+    "actions_before",
+    "exit_interview_on",
+    "exit_interview_summary",
+)
+
+
+@transaction.atomic
+def record_dropout(
+    enrolment: Enrolment,
+    *,
+    acting_user: User,
+    case: FollowupCase | None = None,
+    **values: Any,
+) -> Dropout:
+    """Record the dropout and end the enrolment (status abandon), in one transaction."""
+    from parcours.learners.services import change_status
+
+    fields: dict[str, Any] = {k: values.get(k) for k in DROPOUT_FIELDS}
+    for name in ("detail", "actions_before", "exit_interview_summary"):
+        fields[name] = (fields[name] or "").strip()
+    if fields["reason"] not in DropoutReason.values:
+        raise ValidationError({"reason": _("Choisissez le motif de l'abandon.")})
+    if not isinstance(fields["on"], dt.date):
+        raise ValidationError({"on": _("Indiquez la date de l'abandon.")})
+    if case is not None and case.enrolment_id != enrolment.pk:
+        raise ValidationError(_("Ce dossier ne concerne pas cette inscription."))
+    if Dropout.objects.filter(enrolment=enrolment).exists():
+        raise ValidationError(_("L'abandon de cette inscription est déjà enregistré."))
+    label = DropoutReason(fields["reason"]).label
+    reason = f"{label} : {fields['detail']}" if fields["detail"] else str(label)
+    try:
+        change_status(
+            enrolment,
+            EnrolmentStatus.ABANDON,
+            acting_user=acting_user,
+            on=fields["on"],
+            reason=reason[:200],
+        )
+    except ValidationError as error:
+        messages_ = error.message_dict if hasattr(error, "error_dict") else {}
+        if "on" in messages_:
+            raise ValidationError({"on": messages_["on"]}) from error
+        raise ValidationError(error.messages) from error
+    return create_record(
+        Dropout,
+        acting_user=acting_user,
+        verb="followup.dropout_recorded",
+        organisation_id=enrolment.organisation_id,
+        enrolment=enrolment,
+        case=case,
+        recorded_by=acting_user,
+        recorded_at=timezone.now(),
+        **fields,
+    )

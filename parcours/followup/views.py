@@ -1,14 +1,22 @@
 """Pages of the follow-up: the procedure (read, edit a draft, validate, PDF), the cases
-(list, detail, open, steps, reassign, close) and the follow-up officer's dashboard."""
+(list, detail, open, steps, reassign, close), their calls, meetings and measures, the
+follow-up officer's dashboard, an enrolment's follow-up (tutor link, liaison sheets,
+dropout record), the dropout statistics, and the tutor's page reached by their personal
+link (the only page here without a login)."""
 
+import csv
+import datetime as dt
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from parcours.core import crud
@@ -21,26 +29,43 @@ from parcours.core.access import (
     scoped,
 )
 from parcours.core.models import User
-from parcours.followup import pdf, selectors, services
+from parcours.followup import liaison, pdf, selectors, services
 from parcours.followup.forms import (
+    CallForm,
+    CancelMeetingForm,
     CaseFilterForm,
     CaseOpenForm,
     ChangeNoteForm,
     CloseForm,
+    DropoutForm,
+    LiaisonSheetForm,
+    MeasureForm,
+    MeetingForm,
     ReassignForm,
+    ReportForm,
+    RescheduleForm,
+    ReviewForm,
+    StatsFilterForm,
     StepDoneForm,
     StepFormSet,
     TriggerForm,
 )
 from parcours.followup.models import (
     CaseStep,
+    Dropout,
     FollowupCase,
+    LiaisonSheet,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Outcome,
     ProcedureStep,
     ProcedureVersion,
     StepStatus,
     Trigger,
 )
-from parcours.learners.models import Enrolment
+from parcours.learners.models import ENDED_STATUSES, Enrolment
+from parcours.messaging.selectors import messages_for, status_label
 
 VIEW = "records.view"
 EDIT = "procedure.edit"
@@ -306,7 +331,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     steps = list(case.steps.select_related("assigned_to", "done_by").order_by("order", "pk"))
+    meetings = list(case.meetings.prefetch_related("staff").select_related("tutor"))
     may_work = case.is_open and can(request.user, WORK)
+    now = timezone.localtime().replace(second=0, microsecond=0)
     return render(
         request,
         "followup/case_detail.html",
@@ -315,7 +342,18 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": steps,
             "today": timezone.localdate(),
             "deliveries": selectors.delivery_status(steps),
+            "calls": case.calls.select_related("created_by"),
+            "meetings": meetings,
+            "measures": case.measures.all(),
+            "sheets": case.liaison_sheets.select_related("tutor"),
+            "emails": [(m, status_label(m)) for m in selectors.case_messages(case, meetings)],
             "may_work": may_work,
+            # Closed on a dropout not recorded yet: the page offers to record it.
+            "dropout_to_record": case.outcome == Outcome.DROPOUT
+            and can(request.user, WORK)
+            and not Dropout.objects.filter(enrolment_id=case.enrolment_id).exists(),
+            "call_form": CallForm(initial={"called_at": now}) if may_work else None,
+            "measure_form": MeasureForm(initial={"on": now.date()}) if may_work else None,
             "done_form": StepDoneForm() if may_work else None,
             "reassign_form": ReassignForm(
                 organisation=case.organisation, initial={"assigned_to": case.assigned_to_id}
@@ -406,6 +444,17 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
             crud.show_errors(form, error)
         else:
             messages.success(request, _("Dossier clos."))
+            enrolment = case.enrolment
+            if (
+                form.cleaned_data["outcome"] == Outcome.DROPOUT
+                and enrolment.status not in ENDED_STATUSES
+                and not Dropout.objects.filter(enrolment=enrolment).exists()
+            ):
+                messages.info(
+                    request, _("Dossier clos sur un abandon : enregistrez l'abandon ci-dessous.")
+                )
+                url = reverse("followup:dropout_record", args=[enrolment.pk])
+                return redirect(f"{url}?dossier={case.pk}")
             return redirect(case)
     open_steps = case.steps.filter(status=StepStatus.TODO).order_by("order")
     return render(
@@ -430,11 +479,341 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Interactions: calls, meetings and their reports, measures
+
+
+def _meeting(request: HttpRequest, pk: int, capability: str = VIEW) -> Meeting:
+    return get_scoped(
+        request.user,
+        Meeting.objects.select_related(
+            "case__enrolment__learner", "case__enrolment__session", "tutor", "report_by"
+        ),
+        capability,
+        pk=pk,
+    )
+
+
+@capability_required(WORK)
+@require_POST
+def call_log(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, WORK)
+    form = CallForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect(case)
+    _attempt(
+        request,
+        lambda: services.log_call(case, acting_user=_me(request), **form.cleaned_data),
+        _("Appel enregistré."),
+    )
+    return redirect(case)
+
+
+@capability_required(WORK)
+@require_POST
+def measure_add(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, WORK)
+    form = MeasureForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect(case)
+    _attempt(
+        request,
+        lambda: services.record_measure(case, acting_user=_me(request), **form.cleaned_data),
+        _("Mesure enregistrée."),
+    )
+    return redirect(case)
+
+
+@capability_required(WORK)
+def meeting_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, WORK)
+    if not case.is_open:
+        return redirect(case)
+    me = _me(request)
+    form = MeetingForm(
+        request.POST or None,
+        organisation=case.organisation,
+        initial={"staff": [case.assigned_to_id or me.pk]},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.schedule_meeting(case, acting_user=me, **form.cleaned_data)
+        except ValidationError as error:
+            crud.show_errors(form, error)
+        else:
+            messages.success(request, _("Rendez-vous planifié : les invitations sont envoyées."))
+            return redirect("followup:meeting_detail", pk=meeting.pk)
+    return render(request, "followup/meeting_schedule.html", {"case": case, "form": form})
+
+
+@capability_required(VIEW)
+def meeting_detail(
+    request: HttpRequest, pk: int, forms_: dict[str, Any] | None = None
+) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    may_work = can(request.user, WORK) and meeting.status != MeetingStatus.CANCELLED
+    review = getattr(meeting, "review", None)
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "case": meeting.case,
+        "review": review,
+        "invited": meeting.staff.all(),
+        "emails": [
+            (m, status_label(m))
+            for m in messages_for(meeting.related_key, organisation_id=meeting.organisation_id)
+        ],
+        "may_work": may_work,
+        "is_past": meeting.starts_at <= timezone.now(),
+    }
+    if may_work:
+        local = timezone.localtime(meeting.starts_at)
+        context["reschedule_form"] = RescheduleForm(
+            initial={
+                "starts_at": local,
+                "duration_minutes": meeting.duration_minutes,
+                "place": meeting.place,
+            }
+        )
+        context["cancel_form"] = CancelMeetingForm()
+        if meeting.kind == MeetingKind.REVIEW:
+            initial = (
+                {name: getattr(review, name) for name in services.REVIEW_FIELDS} if review else {}
+            )
+            context["report_form"] = ReviewForm(initial=initial)
+        else:
+            context["report_form"] = ReportForm(initial={"report": meeting.report})
+    context.update(forms_ or {})
+    status = 400 if forms_ else 200
+    return render(request, "followup/meeting_detail.html", context, status=status)
+
+
+def _meeting_write(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[forms.Form],
+    write: Any,
+    success: str,
+    form_key: str,
+) -> HttpResponse:
+    """A form posted from the meeting's page: the service call, then back to the page
+    (with the form and its errors when refused)."""
+    meeting = _meeting(request, pk, WORK)
+    if form_class is ReportForm and meeting.kind == MeetingKind.REVIEW:
+        form_class, write = ReviewForm, services.write_review
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            write(meeting, acting_user=_me(request), **form.cleaned_data)
+        except ValidationError as error:
+            crud.show_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("followup:meeting_detail", pk=meeting.pk)
+    return meeting_detail(request, meeting.pk, {form_key: form})
+
+
+@capability_required(WORK)
+@require_POST
+def meeting_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report; for an intermediate review, its structured form."""
+    return _meeting_write(
+        request,
+        pk,
+        ReportForm,
+        services.write_report,
+        _("Compte rendu enregistré."),
+        "report_form",
+    )
+
+
+@capability_required(WORK)
+@require_POST
+def meeting_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    return _meeting_write(
+        request,
+        pk,
+        RescheduleForm,
+        services.reschedule_meeting,
+        _("Rendez-vous déplacé : l'invitation mise à jour est envoyée."),
+        "reschedule_form",
+    )
+
+
+@capability_required(WORK)
+@require_POST
+def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _meeting_write(
+        request,
+        pk,
+        CancelMeetingForm,
+        services.cancel_meeting,
+        _("Rendez-vous annulé : l'annulation est envoyée."),
+        "cancel_form",
+    )
+
+
+# The enrolment's follow-up: tutor link, liaison sheets, dropout
+
+
+def _enrolment(request: HttpRequest, pk: int, capability: str = VIEW) -> Enrolment:
+    return get_scoped(
+        request.user,
+        Enrolment.objects.select_related("learner", "session", "organisation", "tutor__employer"),
+        capability,
+        pk=pk,
+    )
+
+
+@capability_required(VIEW)
+def enrolment_followup(request: HttpRequest, pk: int) -> HttpResponse:
+    enrolment = _enrolment(request, pk)
+    return render(
+        request,
+        "followup/enrolment_followup.html",
+        {
+            "enrolment": enrolment,
+            "cases": selectors.cases(FollowupCase.objects.filter(enrolment=enrolment)),
+            "sheets": enrolment.liaison_sheets.select_related("tutor", "case"),
+            "dropout": Dropout.objects.filter(enrolment=enrolment).first(),
+            "may_work": can(request.user, WORK),
+            "ended": enrolment.status in ENDED_STATUSES,
+        },
+    )
+
+
+@capability_required(WORK)
+@require_POST
+def tutor_link_send(request: HttpRequest, pk: int) -> HttpResponse:
+    enrolment = _enrolment(request, pk, WORK)
+    _attempt(
+        request,
+        lambda: services.send_tutor_link(enrolment, acting_user=_me(request)),
+        _("Le lien personnel de la fiche de liaison est envoyé au tuteur."),
+    )
+    return redirect("followup:enrolment_followup", pk=enrolment.pk)
+
+
+@capability_required(VIEW)
+def liaison_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = get_scoped(
+        request.user,
+        LiaisonSheet.objects.select_related(
+            "enrolment__learner", "enrolment__session", "tutor", "case"
+        ),
+        pk=pk,
+    )
+    return render(request, "followup/liaison_sheet.html", {"sheet": sheet})
+
+
+@never_cache
+def tutor_sheet(request: HttpRequest, token: str) -> HttpResponse:
+    """The tutor's form, reached by their personal link, without an account."""
+    try:
+        enrolment, tutor = liaison.read_link(token)
+    except liaison.Refused as refusal:
+        return render(
+            request, "followup/tutor_refused.html", {"message": refusal.message}, status=403
+        )
+    form = LiaisonSheetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_liaison_sheet(enrolment, tutor, **form.cleaned_data)
+        except ValidationError as error:
+            crud.show_errors(form, error)
+        else:
+            return render(
+                request,
+                "followup/tutor_sheet_done.html",
+                {"enrolment": enrolment, "tutor": tutor, "alert": form.cleaned_data["alert"]},
+            )
+    return render(
+        request,
+        "followup/tutor_sheet.html",
+        {"enrolment": enrolment, "tutor": tutor, "form": form},
+    )
+
+
+@capability_required(WORK)
+def dropout_record(request: HttpRequest, pk: int) -> HttpResponse:
+    enrolment = _enrolment(request, pk, WORK)
+    if Dropout.objects.filter(enrolment=enrolment).exists():
+        return redirect("followup:enrolment_followup", pk=enrolment.pk)
+    case = None
+    case_pk = request.GET.get("dossier", "")
+    if case_pk.isdigit():
+        case = FollowupCase.objects.filter(
+            pk=int(case_pk), enrolment=enrolment, organisation=enrolment.organisation
+        ).first()
+    form = DropoutForm(
+        request.POST or None,
+        initial={
+            "on": timezone.localdate(),
+            "actions_before": selectors.actions_before(enrolment),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_dropout(
+                enrolment, acting_user=_me(request), case=case, **form.cleaned_data
+            )
+        except ValidationError as error:
+            crud.show_errors(form, error)
+        else:
+            messages.success(request, _("Abandon enregistré ; l'inscription est close."))
+            return redirect("followup:enrolment_followup", pk=enrolment.pk)
+    return render(
+        request,
+        "followup/dropout_record.html",
+        {"enrolment": enrolment, "form": form, "case": case},
+    )
+
+
+@capability_required(VIEW)
+def dropout_stats(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_for(request.user)
+    filters = StatsFilterForm(request.GET or None)
+    cleaned = filters.cleaned_data if filters.is_valid() else {}
+    today = timezone.localdate()
+    end = cleaned.get("end") or today
+    start = cleaned.get("start") or dt.date(end.year - 1, end.month, 1)
+    if start > end:
+        start, end = end, start
+    stats = selectors.dropout_stats(organisation, start, end, cleaned.get("period") or "mois")
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="abandons-{start.isoformat()}-{end.isoformat()}.csv"'
+        )
+        writer = csv.writer(response)
+        writer.writerow(["axe", "valeur", "inscriptions", "abandons", "taux"])
+        for section, rows in stats.sections():
+            for row in rows:
+                rate = "" if row.rate is None else f"{row.rate:.1f}"
+                writer.writerow([section, row.label, row.enrolments, row.dropouts, rate])
+        return response
+    query = request.GET.copy()
+    query["format"] = "csv"
+    return render(
+        request,
+        "followup/dropout_stats.html",
+        {"stats": stats, "filters": filters, "csv_query": query.urlencode()},
+    )
+
+
 # Helpers
 
 
 def _me(request: HttpRequest) -> User:
     return crud.acting_user(request)
+
+
+def _form_errors(request: HttpRequest, form: forms.Form) -> None:
+    """A form posted from a section of another page: its errors shown as messages."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label} : {error}" if label else str(error))
 
 
 def _attempt(request: HttpRequest, write: Any, success: str) -> Any:

@@ -135,6 +135,8 @@ def _enrolment_page(
         for status, label in ACTIONS.items():
             if status not in TRANSITIONS[enrolment.status]:
                 continue
+            if status == EnrolmentStatus.ABANDON:
+                continue  # recorded on the follow-up's dropout form (see the template)
             if failed is not None and failed.data.get("status") == status:
                 form, failed = failed, None
             else:
@@ -150,6 +152,8 @@ def _enrolment_page(
             "enrolment": enrolment,
             "actions": actions,
             "refused": failed,
+            "may_record_dropout": can(request.user, EDIT)
+            and EnrolmentStatus.ABANDON in TRANSITIONS[enrolment.status],
             "adaptation_sheet": sheet,
             "may_open_sheet": enrolment.learner.disability
             and not AdaptationSheet.objects.filter(enrolment=enrolment).exists()
