@@ -130,6 +130,40 @@ def run_cli(env: dict[str, str], *extra: str) -> tuple[float, float, int]:
     return elapsed, rusage.ru_maxrss / 1024, lines - 1
 
 
+def scoring_only() -> None:
+    """In a process of its own, Django set up: the engine's scoring alone (signals, scores,
+    levels, reasons), timed per step, without start-up or printing."""
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    import numpy as np
+    from django.db import connection, transaction
+
+    from parcours.core.models import Organisation
+    from parcours.engagement import scoring, signals
+    from parcours.engagement.signals import Frame, Scope
+
+    org = Organisation.objects.get(slug="banc")
+    as_of = dt.date.fromisoformat(AS_OF)
+    steps = {}
+    t0 = time.perf_counter()
+    frame = Frame(as_of=as_of, enrolment_ids=np.zeros(0, dtype=np.int64))
+    with transaction.atomic():
+        connection.cursor().execute(f"SET LOCAL work_mem = '{signals.WORK_MEM}'")
+        for provider in signals.PROVIDERS:
+            start = time.perf_counter()
+            provider(frame, Scope(org.pk, as_of))
+            steps[provider.__name__] = time.perf_counter() - start
+    start = time.perf_counter()
+    rows = scoring.score_frame(frame, org, scoring.weights_in_force(org)).rows()
+    steps["score + raisons"] = time.perf_counter() - start
+    total = time.perf_counter() - t0
+    detail = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in steps.items())
+    print(f"{total:.3f} {len(rows)} {detail}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enrolments", type=int, default=200_000)
@@ -235,6 +269,23 @@ def main() -> int:
         f"(démarrage de Django compris), soit {elapsed / floor:.1f}× le plancher ; "
         f"mémoire de pointe {peak:,.0f} Mio"
     )
+    inner = []
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, __file__, "--scoring-only"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seconds, count, detail = done.stdout.strip().split(" ", 2)
+        inner.append((float(seconds), int(count), detail))
+    seconds, count, detail = min(inner)
+    print(
+        f"  dont le calcul seul (signaux, scores, niveaux, raisons), mesuré dans le processus : "
+        f"{seconds:.1f} s, soit {seconds / floor:.1f}× le plancher ({detail})"
+    )
     elapsed, peak, scored = min(run_cli(env, "--store") for _ in range(2))
     print(
         f"Avec --store (relevé de nuit enregistré) : {elapsed:.1f} s, {elapsed / floor:.1f}× le plancher ; "
@@ -247,4 +298,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--scoring-only"]:
+        scoring_only()
+        sys.exit(0)
     sys.exit(main())
