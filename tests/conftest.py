@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -67,6 +68,12 @@ def build_world(org: Organisation, prefix: str, acting_user: User | None = None)
         learner, session, acting_user=acting_user, enrolled_on=dt.date(2026, 2, 20)
     )
     return World(org, programme, session, learner, enrolment)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """The personas' passwords hashed cheaply (the tests are not about password strength)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

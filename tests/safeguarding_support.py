@@ -29,8 +29,7 @@ SECRETS = CONTENT + IDENTITY
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits(settings: Any) -> None:
-    """The spam brake counts in the cache: each test starts with none; cheap hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """The spam brake counts in the cache: each test starts with none."""
     cache.clear()
 
 

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,11 +23,6 @@ from tests.conftest import World, login
 
 PARIS = ZoneInfo("Europe/Paris")
 D = dt.date
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:

@@ -9,7 +9,6 @@ import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 from django.core.management import call_command
 from django.test import override_settings
@@ -37,11 +36,6 @@ from tests.smtp import smtp_server
 
 PARIS = ZoneInfo("Europe/Paris")
 D = dt.date
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:

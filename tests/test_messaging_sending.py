@@ -25,13 +25,6 @@ from parcours.messaging.selectors import status_label
 from tests.conftest import World, login
 from tests.smtp import Inbox, free_port, smtp_server
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    """The personas' passwords hashed cheaply: these tests are about messages, not logins."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 

@@ -1,7 +1,5 @@
 """Message templates: merge fields checked at save time, preview, outbox pages, isolation."""
 
-from typing import Any
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -12,13 +10,6 @@ from parcours.messaging.defaults import defaults
 from parcours.messaging.models import Message, MessageStatus, MessageTemplate
 from parcours.messaging.selectors import messages_for, status_label
 from tests.conftest import World, login
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    """The personas' passwords hashed cheaply: these tests are about messages, not logins."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 DEFAULT_KEYS = {
     "relance_absences",

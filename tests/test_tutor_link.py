@@ -4,7 +4,6 @@ expires; an alert opens a tutor-alert case, once per sheet."""
 
 import datetime as dt
 import re
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,11 +28,6 @@ SHEET = {
     "difficulties": "",
     "comments": "",
 }
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
