@@ -15,7 +15,11 @@ from parcours.core.models import JournalEntry, Organisation
 from parcours.engagement import scoring
 from parcours.engagement.models import RiskModel, RiskScore
 from parcours.engagement.signals import compute_signals
+from parcours.followup import services as followup
+from parcours.followup.models import Call, CallOutcome, LiaisonSheet, TriggerKind
+from parcours.learners import services as learner_services
 from parcours.learners.models import Enrolment, Learner
+from parcours.messaging.models import Message, MessageStatus
 from parcours.programmes.models import Session, Slot
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -152,6 +156,46 @@ def cohort(org, ext, start, end, n, rng, *, dropout_every=3, late_enrolments=0):
     return s
 
 
+def followup_facts(e: Enrolment, day: dt.date) -> None:
+    """On `day`: a reminder e-mail sent, an unanswered call, and the tutor's alert."""
+    moment = dt.datetime.combine(day, dt.time(11), tzinfo=PARIS)
+    case = e.followup_cases.first() or followup.open_case(
+        e, trigger_kind=TriggerKind.MANUAL, acting_user=None, as_of=day
+    )
+    Message.objects.create(
+        organisation=e.organisation,
+        enrolment=e,
+        from_email="suivi@forma.test",
+        to="apprenant@exemple.fr",
+        subject="Relance",
+        body="Nous ne vous avons pas vu.",
+        related_key=f"case-step:{day.isoformat()}",
+        message_id=f"<{e.pk}.{day.isoformat()}@forma.test>",
+        status=MessageStatus.ENVOYE,
+        sent_at=moment,
+    )
+    Call.objects.create(
+        organisation=e.organisation, case=case, called_at=moment, outcome=CallOutcome.NO_ANSWER
+    )
+    if e.tutor is None:
+        employer = learner_services.create_employer(e.organisation, acting_user=None, name="SARL")
+        tutor = learner_services.create_tutor(
+            employer, acting_user=None, first_name="Paul", last_name="Tuteur"
+        )
+        learner_services.update_enrolment(e, acting_user=None, tutor=tutor, employer=employer)
+        e.refresh_from_db()
+    LiaisonSheet.objects.create(
+        organisation=e.organisation,
+        enrolment=e,
+        tutor=e.tutor,
+        company_attendance="assidu",
+        attitude="insuffisant",
+        skills_progress="-",
+        alert=True,
+        submitted_at=moment,
+    )
+
+
 @pytest.fixture
 def history(org_a: Organisation):
     """A finished cohort to learn from, and a live one to score on AS_OF."""
@@ -162,6 +206,11 @@ def history(org_a: Organisation):
     )
     # Enrolled after AS_OF: not active on AS_OF, and nothing of it may count.
     enrol(org_a, live, "TARDIF", AS_OF + dt.timedelta(days=10))
+    # The follow-up's reminders, calls and tutor alerts, before and after AS_OF.
+    followed = Enrolment.objects.get(learner__external_id="COURANTE-L01")
+    followup_facts(followed, AS_OF - dt.timedelta(days=20))
+    followup_facts(followed, AS_OF + dt.timedelta(days=1))
+    followup_facts(Enrolment.objects.get(learner__external_id="COURANTE-L02"), AS_OF)
     return live
 
 
@@ -179,6 +228,9 @@ def truncate_at(day: dt.date) -> None:
     ActivityEvent.objects.filter(day__gt=day).delete()
     Result.objects.filter(submitted_on__gt=day).delete()
     Assessment.objects.filter(due_date__gt=day).delete()
+    Message.objects.filter(sent_at__gte=cut).delete()
+    Call.objects.filter(called_at__gte=cut).delete()
+    LiaisonSheet.objects.filter(submitted_at__gte=cut).delete()
     Enrolment.objects.filter(enrolled_on__gt=day).delete()
     Enrolment.objects.filter(ended_on__gt=day).update(
         status="en_cours", ended_on=None, end_reason=""
@@ -202,6 +254,16 @@ def test_scoring_as_of_a_date_ignores_everything_after_it(history):
     # Later facts exist and would change the scores if they were read.
     assert risk_json("--as-of", (AS_OF + dt.timedelta(days=21)).isoformat()) != full
     assert Enrolment.objects.filter(ended_on__gt=AS_OF, status="abandon").exists()
+    # The follow-up's facts of AS_OF count; those of the day after do not.
+    frame = compute_signals(history.organisation, AS_OF)
+    followed, other = (
+        Enrolment.objects.get(learner__external_id=f"COURANTE-L0{i}").pk for i in (1, 2)
+    )
+    assert frame.value(followed, "contact_attempts") == 2
+    assert frame.value(followed, "tutor_alerts") == frame.value(other, "tutor_alerts") == 1
+    # The history had no follow-up: those signals keep their default weights.
+    assert {"unanswered_contacts", "tutor_alerts"} <= set(model.metrics["default_signals"])
+    assert model.coefficients["tutor_alerts"] == 1.5
 
     truncate_at(AS_OF)
     assert not ActivityEvent.objects.filter(day__gt=AS_OF).exists()

@@ -114,10 +114,10 @@ class Fitted:
 
 def standardise(x: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Means and scales of the observed values; z-scores with NaN (not applicable) at 0."""
-    with np.errstate(invalid="ignore"):
-        mean = np.where(observed, np.nanmean(np.where(np.isnan(x), np.nan, x), axis=0), 0.0)
-        scale = np.where(observed, np.nanstd(x, axis=0), 1.0)
-    mean = np.nan_to_num(mean)
+    mean, scale = np.zeros(x.shape[1]), np.ones(x.shape[1])
+    seen = observed & ~np.isnan(x).all(axis=0)  # (a column never seen has no mean)
+    mean[seen] = np.nanmean(x[:, seen], axis=0)
+    scale[seen] = np.nanstd(x[:, seen], axis=0)
     scale = np.where((scale > 1e-9) & ~np.isnan(scale), scale, 1.0)
     return np.nan_to_num((x - mean) / scale, nan=0.0), mean, scale
 

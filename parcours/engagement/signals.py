@@ -13,11 +13,12 @@ due before that start are not owed, and a session without any LMS activity (face
 training) has no activity signals at all (NaN: not applicable, not "zero activity").
 
 Each signal provider is one aggregation per enrolment over one table (attendance,
-activity, results), so that scoring 200,000 enrolments costs a few passes over the
-facts. Other features add signals by appending a provider to `PROVIDERS` and describing
-the signals in `SIGNALS` (unanswered reminders, mid-session satisfaction, tutor alerts
-are meant to plug in there): a model that does not know a signal gives it no weight until
-it is recalibrated, and the default weights can name it.
+activity, results, and the follow-up's reminders, calls and tutor liaison sheets), so
+that scoring 200,000 enrolments costs a few passes over the facts. Other features add
+signals by appending a provider to `PROVIDERS` and describing the signals in `SIGNALS`
+(mid-session satisfaction is meant to plug in there, as `responses` did for unanswered
+reminders and tutor alerts): a calibrated model that does not know a signal gives it no
+weight until it is recalibrated, and the default weights can name it.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from parcours.programmes.models import Session, Slot
 RECENT_ATTENDANCE_DAYS = 28
 RECENT_ACTIVITY_DAYS = 14
 RECENT_RESULTS_DAYS = 35
+CONTACT_DAYS = 28  # reminders and calls of the last four weeks
+TUTOR_ALERT_DAYS = 42  # the company tutor's alerts of the last six weeks
 WORK_MEM = "64MB"  # PostgreSQL memory per sort or hash while aggregating
 NAN = math.nan
 
@@ -80,8 +83,8 @@ def local_ordinal(moment: dt.datetime | str | None) -> float:
         return NAN
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment)
-        if timezone.is_naive(moment):
-            moment = moment.replace(tzinfo=dt.UTC)
+    if timezone.is_naive(moment):  # (SQLite stores UTC, and may hand it back naive)
+        moment = moment.replace(tzinfo=dt.UTC)
     return float(timezone.localdate(moment).toordinal())
 
 
@@ -183,10 +186,15 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
+def start_of_day(day: dt.date) -> Any:
+    """The first instant of a day, Paris time, as the database expects it."""
+    moment = timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
 def end_of_day(day: dt.date) -> Any:
     """The first instant after D, Paris time, as the database expects it."""
-    moment = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
-    return connection.ops.adapt_datetimefield_value(moment)
+    return start_of_day(day + dt.timedelta(days=1))
 
 
 def scatter(frame: Frame, rows: list[tuple[Any, ...]], names: list[str], fill: float) -> None:
@@ -249,13 +257,10 @@ def attendance(frame: Frame, scope: Scope) -> None:
     an episode for the follow-up procedure).
     """
     where, params = scope.where()
-    recent = timezone.make_aware(
-        dt.datetime.combine(scope.as_of - dt.timedelta(days=RECENT_ATTENDANCE_DAYS - 1), dt.time())
-    )
     narrow, narrow_params = scope.facts_of("m.enrolment_id")
     marks = AttendanceMark._meta.db_table
     slots = Slot._meta.db_table
-    recent_from = connection.ops.adapt_datetimefield_value(recent)
+    recent_from = start_of_day(scope.as_of - dt.timedelta(days=RECENT_ATTENDANCE_DAYS - 1))
     cut = end_of_day(scope.as_of)
     # Two passes over the marks, both hash aggregations: the counts and the last séance
     # attended, then the absences after it (a small part of the marks).
@@ -285,7 +290,8 @@ def attendance(frame: Frame, scope: Scope) -> None:
                 GROUP BY m.enrolment_id
             )
             SELECT agg.enrolment_id, agg.n, agg.absences, agg.unexcused, agg.recent,
-                   agg.recent_absences, runs.run, runs.run_unexcused, runs.run_start
+                   agg.recent_absences, runs.run, runs.run_unexcused, runs.run_start,
+                   agg.last_attended
             FROM agg
             JOIN {Enrolment._meta.db_table} e ON e.id = agg.enrolment_id
             LEFT JOIN runs ON runs.enrolment_id = agg.enrolment_id
@@ -294,9 +300,9 @@ def attendance(frame: Frame, scope: Scope) -> None:
         + [scope.organisation_id, cut, *narrow_params]
         + params,
     )
-    rows = [(*r[:6], r[6] or 0, r[7] or 0, r[8]) for r in rows]
-    # The first unexcused absence of the current run, as a (Paris) day number.
-    rows = [(*r[:8], local_ordinal(r[8])) for r in rows]
+    # The first unexcused absence of the current run and the last séance attended, as
+    # (Paris) day numbers.
+    rows = [(*r[:6], r[6] or 0, r[7] or 0, local_ordinal(r[8]), local_ordinal(r[9])) for r in rows]
     scatter(
         frame,
         rows,
@@ -309,6 +315,7 @@ def attendance(frame: Frame, scope: Scope) -> None:
             "consecutive_absences",
             "consecutive_unexcused",
             "unexcused_run_start",
+            "last_attended",
         ],
         0.0,
     )
@@ -324,6 +331,7 @@ def attendance(frame: Frame, scope: Scope) -> None:
     c["unexcused_run_start"] = np.where(
         c["consecutive_unexcused"] > 0, c["unexcused_run_start"], NAN
     )
+    c["last_attended"] = np.where(c["last_attended"] > 0, c["last_attended"], NAN)
 
 
 def activity(frame: Frame, scope: Scope) -> None:
@@ -412,7 +420,8 @@ def assessments(frame: Frame, scope: Scope) -> None:
                    AVG(CASE WHEN r.submitted_on >= %s THEN r.score END),
                    AVG(CASE WHEN r.submitted_on < %s THEN r.score END),
                    MAX(CASE WHEN a.due_date >= {own_start} AND a.due_date < %s
-                            THEN {day_number("a.due_date")} END) + {EPOCH_ORDINAL}
+                            THEN {day_number("a.due_date")} END) + {EPOCH_ORDINAL},
+                   MAX({day_number("r.submitted_on")}) + {EPOCH_ORDINAL}
             FROM {Result._meta.db_table} r
             JOIN {Assessment._meta.db_table} a ON a.id = r.assessment_id
             JOIN {Enrolment._meta.db_table} e ON e.id = r.enrolment_id
@@ -431,10 +440,14 @@ def assessments(frame: Frame, scope: Scope) -> None:
             "recent_score",
             "earlier_score",
             "latest_handed_in_due",
+            "last_submitted",
         ],
         NAN,
     )
     c = frame.columns
+    # How long since the learner last handed in any work (NaN: nothing handed in yet,
+    # which `missed_assessments` already tells when something was owed).
+    c["days_since_submission"] = float(d.toordinal()) - c["last_submitted"]
     owed = np.zeros(len(frame))
     latest_due = np.full(len(frame), NAN)
     for session_id, dates in due.items():
@@ -499,8 +512,72 @@ def group_mean(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return (sums / counts)[inverse]
 
 
+def responses(frame: Frame, scope: Scope) -> None:
+    """How the learner answers the provider's follow-up, and what the company tutor says.
+
+    A contact attempt is a reminder e-mail sent by a follow-up case step or a phone call
+    logged on a case, in the last four weeks. It is unanswered when the learner has shown
+    no sign of life since the day it was made (no LMS trace, no work handed in, no séance
+    attended) and, for a call, nobody answered. `unanswered_contacts` is NaN for a learner
+    nobody tried to reach: there is nothing to answer. `tutor_alerts` counts the company
+    tutor's liaison sheets of the last six weeks that raised the alert; NaN without any
+    sheet (no tutor, or one who never reported).
+    """
+    from parcours.followup.models import Call, CallOutcome, FollowupCase, LiaisonSheet
+    from parcours.messaging.models import Message
+
+    where, params = scope.where()
+    cut = end_of_day(scope.as_of)
+    contacts_from = start_of_day(scope.as_of - dt.timedelta(days=CONTACT_DAYS - 1))
+    alerts_from = start_of_day(scope.as_of - dt.timedelta(days=TUTOR_ALERT_DAYS - 1))
+    enrolments = Enrolment._meta.db_table
+    attempts = fetch(
+        f"""SELECT m.enrolment_id, m.sent_at, 0
+            FROM {Message._meta.db_table} m JOIN {enrolments} e ON e.id = m.enrolment_id
+            WHERE m.organisation_id = %s AND m.related_key LIKE 'case-step:%%'
+              AND m.sent_at >= %s AND m.sent_at < %s AND {where}
+            UNION ALL
+            SELECT k.enrolment_id, c.called_at,
+                   CASE WHEN c.outcome = %s THEN 1 ELSE 0 END
+            FROM {Call._meta.db_table} c
+            JOIN {FollowupCase._meta.db_table} k ON k.id = c.case_id
+            JOIN {enrolments} e ON e.id = k.enrolment_id
+            WHERE c.organisation_id = %s AND c.called_at >= %s AND c.called_at < %s
+              AND {where}""",  # noqa: S608 (see fetch)
+        [scope.organisation_id, contacts_from, cut, *params]
+        + [CallOutcome.REACHED, scope.organisation_id, contacts_from, cut, *params],
+    )
+    c = frame.columns
+    with np.errstate(invalid="ignore"):
+        sign_of_life = np.fmax(np.fmax(c["last_active"], c["last_submitted"]), c["last_attended"])
+    contacted = np.zeros(len(frame))
+    unanswered = np.zeros(len(frame))
+    last_contact = np.full(len(frame), NAN)
+    for enrolment_id, moment, reached in attempts:
+        i = int(np.searchsorted(frame.enrolment_ids, enrolment_id))
+        day = local_ordinal(moment)
+        contacted[i] += 1
+        last_contact[i] = np.fmax(last_contact[i], day)
+        if not reached and not sign_of_life[i] >= day:
+            unanswered[i] += 1
+    c["contact_attempts"] = np.where(contacted > 0, contacted, NAN)
+    c["unanswered_contacts"] = np.where(contacted > 0, unanswered, NAN)
+    c["last_contact"] = last_contact
+    rows = fetch(
+        f"""SELECT t.enrolment_id, COUNT(*),
+                   SUM(CASE WHEN t.alert AND t.submitted_at >= %s THEN 1 ELSE 0 END),
+                   MAX(CASE WHEN t.alert THEN t.submitted_at END)
+            FROM {LiaisonSheet._meta.db_table} t JOIN {enrolments} e ON e.id = t.enrolment_id
+            WHERE t.organisation_id = %s AND t.submitted_at < %s AND {where}
+            GROUP BY t.enrolment_id""",  # noqa: S608 (see fetch)
+        [alerts_from, scope.organisation_id, cut, *params],
+    )
+    rows = [(r[0], r[1], r[2], local_ordinal(r[3])) for r in rows]
+    scatter(frame, rows, ["liaison_sheets", "tutor_alerts", "last_tutor_alert"], NAN)
+
+
 Provider = Callable[[Frame, Scope], None]
-PROVIDERS: list[Provider] = [base, attendance, activity, assessments, cohort]
+PROVIDERS: list[Provider] = [base, attendance, activity, assessments, cohort, responses]
 
 
 def compute_signals(
@@ -534,6 +611,11 @@ def compute_signals(
 def _days(value: float) -> str:
     n = round(value)
     return ngettext("%(n)d jour", "%(n)d jours", n) % {"n": n}
+
+
+def _day(value: float) -> str:
+    """A day number as the French read a date."""
+    return dt.date.fromordinal(int(value)).strftime("%d/%m/%Y")
 
 
 @dataclass(frozen=True)
@@ -648,9 +730,8 @@ def _explain_missed(r: Mapping[str, float]) -> str:
 
 
 def _explain_missed_latest(r: Mapping[str, float]) -> str:
-    due = dt.date.fromordinal(int(r["latest_due"]))
     return _("La dernière évaluation attendue (échéance le %(day)s) n'est pas rendue") % {
-        "day": due.strftime("%d/%m/%Y")
+        "day": _day(r["latest_due"])
     }
 
 
@@ -659,6 +740,28 @@ def _explain_late(r: Mapping[str, float]) -> str:
     return ngettext(
         "%(n)d évaluation rendue en retard", "%(n)d évaluations rendues en retard", n
     ) % {"n": n}
+
+
+def _explain_since_submission(r: Mapping[str, float]) -> str:
+    return _("Dernier travail rendu il y a %(d)s") % {"d": _days(r["days_since_submission"])}
+
+
+def _explain_unanswered(r: Mapping[str, float]) -> str:
+    n = round(r["unanswered_contacts"])
+    return ngettext(
+        "%(n)d relance sans réponse ces 4 dernières semaines (la dernière le %(day)s)",
+        "%(n)d relances sans réponse ces 4 dernières semaines (la dernière le %(day)s)",
+        n,
+    ) % {"n": n, "day": _day(r["last_contact"])}
+
+
+def _explain_tutor_alerts(r: Mapping[str, float]) -> str:
+    n = round(r["tutor_alerts"])
+    return ngettext(
+        "Alerte du tuteur en entreprise le %(day)s",
+        "%(n)d alertes du tuteur en entreprise ces 6 dernières semaines (la dernière le %(day)s)",
+        n,
+    ) % {"n": n, "day": _day(r["last_tutor_alert"])}
 
 
 def _explain_score(r: Mapping[str, float]) -> str:
@@ -802,6 +905,15 @@ SIGNALS: list[Signal] = [
         0.8,
     ),
     Signal(
+        "days_since_submission",
+        _("Pas de travail rendu récemment"),
+        "days_since_submission",
+        _log1p,
+        _explain_since_submission,
+        0.3,
+        reference=math.log1p(28),
+    ),
+    Signal(
         "missed_vs_cohort",
         _("Évaluations manquées par rapport au groupe"),
         "missed_vs_cohort",
@@ -844,6 +956,22 @@ SIGNALS: list[Signal] = [
         reference=-math.log1p(30),
     ),
     Signal(
+        "unanswered_contacts",
+        _("Relances sans réponse"),
+        "unanswered_contacts",
+        _log1p,
+        _explain_unanswered,
+        1.0,
+    ),
+    Signal(
+        "tutor_alerts",
+        _("Alerte du tuteur"),
+        "tutor_alerts",
+        _capped(2),
+        _explain_tutor_alerts,
+        1.5,
+    ),
+    Signal(
         "progress", _("Avancement"), "progress", _same, _explain_progress, 0.0, raises_risk=False
     ),
     Signal(
@@ -871,6 +999,8 @@ EXPLANATION_INPUTS: dict[str, tuple[str, ...]] = {
     "score_vs_cohort": ("mean_score", "cohort_mean_score"),
     "falling_scores": ("recent_score", "earlier_score"),
     "missed_latest": ("missed_latest", "latest_due"),
+    "unanswered_contacts": ("unanswered_contacts", "last_contact"),
+    "tutor_alerts": ("tutor_alerts", "last_tutor_alert"),
 }
 
 
