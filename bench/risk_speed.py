@@ -6,7 +6,8 @@
 Generates, in a scratch database `parcours_bench_risk` (created, then dropped unless
 --keep): E active enrolments in 2,000 sessions, A LMS activity rows and M attendance
 marks (séances of the sessions, one mark per enrolment and séance), plus a few
-assessments and results. Then, as of one date, it times:
+assessments and results, and a reminder e-mail sent to one enrolment in ten. Then, as
+of one date, it times:
   - the floor: one SQL aggregation over the same tables (activity and attendance summed
     per active enrolment, joined to the enrolments), rows fetched by the client;
   - the engine: `parcours risk --as-of D --format csv` in its own process (Django start
@@ -85,6 +86,16 @@ INSERT INTO activity_result (organisation_id, assessment_id, enrolment_id, submi
 SELECT %(org)s, a.id, e.id, a.due_date - 1, 40 + (e.id + a.id) %% 60, now(), now()
 FROM learners_enrolment e JOIN activity_assessment a ON a.session_id = e.session_id
 WHERE e.organisation_id = %(org)s AND a.due_date < %(as_of)s::date AND (e.id + a.id) %% 6 <> 0;
+
+-- The follow-up: a reminder e-mail sent in the last weeks to one enrolment in ten.
+INSERT INTO messaging_message (organisation_id, enrolment_id, template_key, from_email, "to",
+    subject, body, related_key, dedupe_key, message_id, status, attempts, max_attempts,
+    next_attempt_at, last_error, sent_at, created_at)
+SELECT %(org)s, e.id, 'relance_absences', 'suivi@banc.test', 'l' || e.id || '@banc.test',
+       'Relance', 'Nous ne vous avons pas vu.', 'case-step:' || e.id, 'case-step:' || e.id,
+       '<' || e.id || '@banc.test>', 'envoye', 1, 12, now(), '',
+       %(as_of)s::date - (e.id %% 28)::int + TIME '10:00', now()
+FROM learners_enrolment e WHERE e.organisation_id = %(org)s AND e.id %% 10 = 0;
 """
 
 FLOOR = """
@@ -151,7 +162,8 @@ def scoring_only() -> None:
     t0 = time.perf_counter()
     frame = Frame(as_of=as_of, enrolment_ids=np.zeros(0, dtype=np.int64))
     with transaction.atomic():
-        connection.cursor().execute(f"SET LOCAL work_mem = '{signals.WORK_MEM}'")
+        for name, value in signals.AGGREGATION_SETTINGS.items():
+            connection.cursor().execute(f"SET LOCAL {name} = '{value}'")
         for provider in signals.PROVIDERS:
             start = time.perf_counter()
             provider(frame, Scope(org.pk, as_of))
@@ -244,14 +256,15 @@ def main() -> int:
             f"{counts['learners_enrolment']:,} inscriptions actives, {counts['activity_activityevent']:,} lignes "
             f"d'activité, {counts['attendance_attendancemark']:,} présences, {counts['activity_result']:,} résultats"
         )
-        # The engine gives PostgreSQL this much memory per aggregation; so does the floor.
+        # The floor runs with the engine's PostgreSQL settings (memory per aggregation, JIT).
         os.environ.update(env)
         import django
 
         django.setup()
-        from parcours.engagement.signals import WORK_MEM
+        from parcours.engagement.signals import AGGREGATION_SETTINGS
 
-        conn.execute(f"SET work_mem = '{WORK_MEM}'")
+        for name, value in AGGREGATION_SETTINGS.items():
+            conn.execute(f"SET {name} = '{value}'")
         floors = []
         for _ in range(2):
             t0 = time.perf_counter()

@@ -36,7 +36,7 @@ from parcours.engagement.signals import (
     SIGNALS,
     Frame,
     compute_signals,
-    explanation_key,
+    explanation_inputs,
     feature_matrix,
 )
 from parcours.programmes.models import Session
@@ -120,22 +120,28 @@ class Scored:
         k = min(MAX_REASONS, contrib.shape[1])
         top = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
         top_values = np.take_along_axis(contrib, top, axis=1)
+        shown = (top_values >= MIN_CONTRIBUTION).sum(axis=1).tolist()
+        top_list, weight_list = top.tolist(), np.round(top_values, 3).tolist()
+        signals = [SIGNAL_BY_KEY[key] for key in keys]
+        # A sentence is written once per distinct case: its signal and the (rounded) frame
+        # columns it reads, taken as lists once rather than row by row.
+        inputs = [explanation_inputs(signal) for signal in signals]
+        rounded: dict[str, list[float]] = {}
         out: list[list[dict[str, Any]]] = []
         texts: dict[tuple[Any, ...], str] = {}
-        signals = [SIGNAL_BY_KEY[key] for key in keys]
         for r, i in enumerate(indices):
             reasons = []
-            row = self.frame.row(i)
-            for j in range(k):
-                value = float(top_values[r, j])
-                if value < MIN_CONTRIBUTION:
-                    break
-                signal = signals[top[r, j]]
-                case = explanation_key(signal, row)
+            for j in range(shown[r]):
+                s = top_list[r][j]
+                signal = signals[s]
+                for name in inputs[s]:
+                    if name not in rounded:
+                        rounded[name] = np.round(self.frame.columns[name], 4).tolist()
+                case = (signal.key, *(rounded[name][i] for name in inputs[s]))
                 text = texts.get(case)
                 if text is None:
-                    text = texts[case] = signal.explain(row)
-                reasons.append({"signal": signal.key, "text": text, "weight": round(value, 3)})
+                    text = texts[case] = signal.explain(self.frame.row(i))
+                reasons.append({"signal": signal.key, "text": text, "weight": weight_list[r][j]})
             out.append(reasons)
         return out
 

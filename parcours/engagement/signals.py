@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,7 +47,10 @@ RECENT_ACTIVITY_DAYS = 14
 RECENT_RESULTS_DAYS = 35
 CONTACT_DAYS = 28  # reminders and calls of the last four weeks
 TUTOR_ALERT_DAYS = 42  # the company tutor's alerts of the last six weeks
-WORK_MEM = "64MB"  # PostgreSQL memory per sort or hash while aggregating
+# PostgreSQL settings while aggregating: room to sum 200,000 enrolments' facts in memory
+# rather than on disk, and no just-in-time compilation (for these hash aggregations it
+# costs more than it saves).
+AGGREGATION_SETTINGS = {"work_mem": "64MB", "jit": "off"}
 NAN = math.nan
 
 
@@ -86,6 +90,30 @@ def local_ordinal(moment: dt.datetime | str | None) -> float:
     if timezone.is_naive(moment):  # (SQLite stores UTC, and may hand it back naive)
         moment = moment.replace(tzinfo=dt.UTC)
     return float(timezone.localdate(moment).toordinal())
+
+
+def local_day(column: str) -> str:
+    """SQL for an instant's day in local (Paris) time: PostgreSQL counts it as a day
+    number; SQLite, which has no time zones, hands the instant back for `local_days`."""
+    if connection.vendor == "postgresql":
+        zone = settings.TIME_ZONE.replace("'", "")
+        return f"(({column} AT TIME ZONE '{zone}')::date - DATE '1970-01-01')"
+    return column
+
+
+def local_days(values: Iterable[Any]) -> list[float]:
+    """Day numbers (ordinals, NaN for none) of `local_day` values; on SQLite each distinct
+    instant is converted once (a séance's start is the same for all its learners)."""
+    if connection.vendor == "postgresql":
+        return [NAN if v is None else v + EPOCH_ORDINAL for v in values]
+    seen: dict[Any, float] = {}
+    out = []
+    for moment in values:
+        day = seen.get(moment)
+        if day is None:
+            day = seen[moment] = local_ordinal(moment)
+        out.append(day)
+    return out
 
 
 @dataclass
@@ -202,9 +230,11 @@ def scatter(frame: Frame, rows: list[tuple[Any, ...]], names: list[str], fill: f
     n = len(frame)
     cols = {name: np.full(n, fill, dtype=float) for name in names}
     if rows:
-        idx = np.searchsorted(frame.enrolment_ids, np.array([r[0] for r in rows], dtype=np.int64))
+        # One conversion of the whole result (None becomes NaN); ids stay exact as floats.
+        table = np.array(rows, dtype=float)
+        idx = np.searchsorted(frame.enrolment_ids, table[:, 0].astype(np.int64))
         for j, name in enumerate(names, start=1):
-            cols[name][idx] = np.array([NAN if r[j] is None else r[j] for r in rows], dtype=float)
+            cols[name][idx] = table[:, j]
     frame.columns.update(cols)
 
 
@@ -290,8 +320,8 @@ def attendance(frame: Frame, scope: Scope) -> None:
                 GROUP BY m.enrolment_id
             )
             SELECT agg.enrolment_id, agg.n, agg.absences, agg.unexcused, agg.recent,
-                   agg.recent_absences, runs.run, runs.run_unexcused, runs.run_start,
-                   agg.last_attended
+                   agg.recent_absences, runs.run, runs.run_unexcused,
+                   {local_day("runs.run_start")}, {local_day("agg.last_attended")}
             FROM agg
             JOIN {Enrolment._meta.db_table} e ON e.id = agg.enrolment_id
             LEFT JOIN runs ON runs.enrolment_id = agg.enrolment_id
@@ -302,7 +332,12 @@ def attendance(frame: Frame, scope: Scope) -> None:
     )
     # The first unexcused absence of the current run and the last séance attended, as
     # (Paris) day numbers.
-    rows = [(*r[:6], r[6] or 0, r[7] or 0, local_ordinal(r[8]), local_ordinal(r[9])) for r in rows]
+    run_starts = local_days(r[8] for r in rows)
+    last_attended = local_days(r[9] for r in rows)
+    rows = [
+        (*r[:6], r[6] or 0, r[7] or 0, start, last)
+        for r, start, last in zip(rows, run_starts, last_attended, strict=True)
+    ]
     scatter(
         frame,
         rows,
@@ -408,17 +443,18 @@ def assessments(frame: Frame, scope: Scope) -> None:
         organisation_id=scope.organisation_id, session_id__in=session_ids, due_date__lt=d
     ).values_list("session_id", "due_date"):
         due_days.setdefault(session_id, []).append(ordinal(due_date))
-    due = {k: np.sort(np.array(v)) for k, v in due_days.items()}
     day = connection.ops.adapt_datefield_value(d)
     recent = connection.ops.adapt_datefield_value(d - dt.timedelta(days=RECENT_RESULTS_DAYS - 1))
     own_start = "CASE WHEN e.enrolled_on > s.start_date THEN e.enrolled_on ELSE s.start_date END"
+    # Marks averaged as floats: a decimal average keeps a large state per enrolment.
+    score = "CAST(r.score AS DOUBLE PRECISION)"
     rows = fetch(
         f"""SELECT r.enrolment_id,
                    SUM(CASE WHEN a.due_date >= {own_start} AND a.due_date < %s THEN 1 ELSE 0 END),
                    SUM(CASE WHEN r.submitted_on > a.due_date THEN 1 ELSE 0 END),
-                   AVG(r.score),
-                   AVG(CASE WHEN r.submitted_on >= %s THEN r.score END),
-                   AVG(CASE WHEN r.submitted_on < %s THEN r.score END),
+                   AVG({score}),
+                   AVG(CASE WHEN r.submitted_on >= %s THEN {score} END),
+                   AVG(CASE WHEN r.submitted_on < %s THEN {score} END),
                    MAX(CASE WHEN a.due_date >= {own_start} AND a.due_date < %s
                             THEN {day_number("a.due_date")} END) + {EPOCH_ORDINAL},
                    MAX({day_number("r.submitted_on")}) + {EPOCH_ORDINAL}
@@ -448,15 +484,26 @@ def assessments(frame: Frame, scope: Scope) -> None:
     # How long since the learner last handed in any work (NaN: nothing handed in yet,
     # which `missed_assessments` already tells when something was owed).
     c["days_since_submission"] = float(d.toordinal()) - c["last_submitted"]
+    # Owed: the session's assessments due from the learner's own start to D, counted in
+    # one sorted array of (session, due day) pairs.
     owed = np.zeros(len(frame))
     latest_due = np.full(len(frame), NAN)
-    for session_id, dates in due.items():
-        members = c["session_id"] == session_id
-        owed[members] = len(dates) - np.searchsorted(dates, c["own_start"][members], side="left")
-        latest_due[members] = dates[-1]
+    if due_days:
+        pairs = np.array(sorted((s, day) for s, days in due_days.items() for day in days))
+        sessions, first = np.unique(pairs[:, 0], return_index=True)
+        last = np.append(first[1:], len(pairs)) - 1
+        rank = np.minimum(np.searchsorted(sessions, c["session_id"]), len(sessions) - 1)
+        found = sessions[rank] == c["session_id"]
+        # Keyed by (session rank, day): the first pair of the row's session due from its
+        # own start on; from there to the session's last pair, all are owed.
+        span = 1e7  # more days than any date has
+        keys = np.searchsorted(sessions, pairs[:, 0]) * span + pairs[:, 1]
+        start = np.searchsorted(keys, rank * span + c["own_start"], side="left")
+        owed = np.where(found, last[rank] + 1 - start, 0.0).astype(float)
+        latest_due = np.where(found, pairs[last[rank], 1], NAN)
     latest_due = np.where(owed > 0, latest_due, NAN)
     has_results = ~np.isnan(c["submitted_owed"])
-    has_any = np.isin(c["session_id"], np.array(list(due), dtype=float)) | has_results
+    has_any = np.isin(c["session_id"], np.array(list(due_days), dtype=float)) | has_results
     submitted = np.nan_to_num(c["submitted_owed"])
     c["assessments_due"] = np.where(has_any, owed, NAN)
     c["missed_assessments"] = np.where(has_any, np.maximum(0.0, owed - submitted), NAN)
@@ -478,12 +525,17 @@ def assessments(frame: Frame, scope: Scope) -> None:
 def group_median(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Each row's group median of `values` (ignoring NaN; NaN for an all-NaN group)."""
     out = np.full(len(values), NAN)
-    for group in np.unique(groups):
-        members = groups == group
-        observed = values[members]
-        observed = observed[~np.isnan(observed)]
-        if len(observed):
-            out[members] = float(np.median(observed))
+    seen = ~np.isnan(values)
+    if not seen.any():
+        return out
+    # Sorted by group then value, each group's middle one (or two) is its median.
+    order = np.lexsort((values[seen], groups[seen]))
+    ranked, by_group = values[seen][order], groups[seen][order]
+    names, first, counts = np.unique(by_group, return_index=True, return_counts=True)
+    medians = (ranked[first + (counts - 1) // 2] + ranked[first + counts // 2]) / 2.0
+    where = np.minimum(np.searchsorted(names, groups), len(names) - 1)
+    found = names[where] == groups
+    out[found] = medians[where[found]]
     return out
 
 
@@ -532,12 +584,12 @@ def responses(frame: Frame, scope: Scope) -> None:
     alerts_from = start_of_day(scope.as_of - dt.timedelta(days=TUTOR_ALERT_DAYS - 1))
     enrolments = Enrolment._meta.db_table
     attempts = fetch(
-        f"""SELECT m.enrolment_id, m.sent_at, 0
+        f"""SELECT m.enrolment_id, {local_day("m.sent_at")}, 0
             FROM {Message._meta.db_table} m JOIN {enrolments} e ON e.id = m.enrolment_id
             WHERE m.organisation_id = %s AND m.related_key LIKE 'case-step:%%'
               AND m.sent_at >= %s AND m.sent_at < %s AND {where}
             UNION ALL
-            SELECT k.enrolment_id, c.called_at,
+            SELECT k.enrolment_id, {local_day("c.called_at")},
                    CASE WHEN c.outcome = %s THEN 1 ELSE 0 END
             FROM {Call._meta.db_table} c
             JOIN {FollowupCase._meta.db_table} k ON k.id = c.case_id
@@ -553,26 +605,29 @@ def responses(frame: Frame, scope: Scope) -> None:
     contacted = np.zeros(len(frame))
     unanswered = np.zeros(len(frame))
     last_contact = np.full(len(frame), NAN)
-    for enrolment_id, moment, reached in attempts:
-        i = int(np.searchsorted(frame.enrolment_ids, enrolment_id))
-        day = local_ordinal(moment)
-        contacted[i] += 1
-        last_contact[i] = np.fmax(last_contact[i], day)
-        if not reached and not sign_of_life[i] >= day:
-            unanswered[i] += 1
+    if attempts:
+        who = np.searchsorted(frame.enrolment_ids, np.array([a[0] for a in attempts]))
+        days = np.array(local_days(a[1] for a in attempts))
+        reached = np.array([a[2] for a in attempts], dtype=bool)
+        np.add.at(contacted, who, 1.0)
+        np.fmax.at(last_contact, who, days)
+        with np.errstate(invalid="ignore"):
+            answered = reached | (sign_of_life[who] >= days)
+        np.add.at(unanswered, who, (~answered).astype(float))
     c["contact_attempts"] = np.where(contacted > 0, contacted, NAN)
     c["unanswered_contacts"] = np.where(contacted > 0, unanswered, NAN)
     c["last_contact"] = last_contact
     rows = fetch(
         f"""SELECT t.enrolment_id, COUNT(*),
                    SUM(CASE WHEN t.alert AND t.submitted_at >= %s THEN 1 ELSE 0 END),
-                   MAX(CASE WHEN t.alert THEN t.submitted_at END)
+                   {local_day("MAX(CASE WHEN t.alert THEN t.submitted_at END)")}
             FROM {LiaisonSheet._meta.db_table} t JOIN {enrolments} e ON e.id = t.enrolment_id
             WHERE t.organisation_id = %s AND t.submitted_at < %s AND {where}
             GROUP BY t.enrolment_id""",  # noqa: S608 (see fetch)
         [alerts_from, scope.organisation_id, cut, *params],
     )
-    rows = [(r[0], r[1], r[2], local_ordinal(r[3])) for r in rows]
+    last_alerts = local_days(r[3] for r in rows)
+    rows = [(*r[:3], last) for r, last in zip(rows, last_alerts, strict=True)]
     scatter(frame, rows, ["liaison_sheets", "tutor_alerts", "last_tutor_alert"], NAN)
 
 
@@ -597,9 +652,9 @@ def compute_signals(
     frame = Frame(as_of=as_of, enrolment_ids=np.zeros(0, dtype=np.int64))
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # Room to sum 200,000 enrolments' facts in memory rather than on disk.
             with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+                for name, value in AGGREGATION_SETTINGS.items():
+                    cursor.execute(f"SET LOCAL {name} = '{value}'")
         for provider in PROVIDERS:
             provider(frame, scope)
     return frame
@@ -1004,9 +1059,9 @@ EXPLANATION_INPUTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def explanation_key(signal: Signal, row: Mapping[str, float]) -> tuple[Any, ...]:
-    inputs = EXPLANATION_INPUTS.get(signal.key, (signal.column,))
-    return (signal.key, *(round(row[name], 4) for name in inputs))
+def explanation_inputs(signal: Signal) -> tuple[str, ...]:
+    """The frame columns a signal's sentence reads."""
+    return EXPLANATION_INPUTS.get(signal.key, (signal.column,))
 
 
 def feature_matrix(frame: Frame, keys: list[str] | None = None) -> np.ndarray:
