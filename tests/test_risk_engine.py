@@ -6,6 +6,7 @@ import random
 from io import StringIO
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -343,3 +344,56 @@ def test_bad_arguments_are_refused_in_french(world_a):
         call_command("risk", "--as-of", "06/05/2026", stdout=StringIO())
     with pytest.raises(CommandError, match="Session inconnue"):
         call_command("risk", "--as-of", "2026-05-06", "--session", "NOPE", stdout=StringIO())
+
+
+def test_owed_work_and_group_medians_are_counted_per_session(org_a):
+    """Several sessions at once: each learner owes their own session's assessments from
+    their own start, and is compared with their own session's median mark."""
+    first = session(org_a, "S1", dt.date(2026, 3, 2), dt.date(2026, 6, 26))
+    second = session(org_a, "S2", dt.date(2026, 3, 9), dt.date(2026, 6, 26))
+    empty = session(org_a, "S3", dt.date(2026, 3, 2), dt.date(2026, 6, 26))
+    dues = {first: ["2026-03-10", "2026-03-20", "2026-03-30"], second: ["2026-03-25"]}
+    assessments = {
+        s: [
+            Assessment.objects.create(
+                organisation=org_a,
+                session=s,
+                external_id=f"{s.external_id}-{k}",
+                title=f"Devoir {k}",
+                due_date=dt.date.fromisoformat(day),
+            )
+            for k, day in enumerate(days)
+        ]
+        for s, days in dues.items()
+    }
+    learners = {
+        "A": enrol(org_a, first, "A", dt.date(2026, 3, 1)),
+        "B": enrol(org_a, first, "B", dt.date(2026, 3, 15)),
+        "C": enrol(org_a, first, "C", dt.date(2026, 3, 1)),
+        "D": enrol(org_a, second, "D", dt.date(2026, 3, 1)),
+        "E": enrol(org_a, second, "E", dt.date(2026, 3, 1)),
+        "F": enrol(org_a, empty, "F", dt.date(2026, 3, 1)),
+    }
+    marks = {"A": [80, 60], "B": [None, 50], "C": [40], "D": [90], "E": [70]}
+    for who, scores in marks.items():
+        e = learners[who]
+        for a, score in zip(assessments[e.session], scores, strict=False):
+            if score is None:
+                continue
+            Result.objects.create(
+                organisation=org_a, assessment=a, enrolment=e, submitted_on=a.due_date, score=score
+            )
+    frame = compute_signals(org_a, dt.date(2026, 4, 1))
+
+    def value(who: str, column: str) -> float:
+        return frame.value(learners[who].pk, column)
+
+    # Owed: three in S1 from 1 March, two from B's start on the 15th, one in S2.
+    assert [value(w, "assessments_due") for w in "ABCDE"] == [3, 2, 3, 1, 1]
+    assert [value(w, "missed_assessments") for w in "ABCDE"] == [1, 1, 2, 0, 0]
+    assert value("A", "latest_due") == dt.date(2026, 3, 30).toordinal()
+    # S3 has no assessment: nothing is owed there (not applicable).
+    assert np.isnan(value("F", "assessments_due"))
+    # Medians of the learners' mean marks, per session: S1 (70, 50, 40) → 50; S2 (90, 70) → 80.
+    assert [value(w, "cohort_mean_score") for w in "ABCDE"] == [50, 50, 50, 80, 80]
+    assert np.isnan(value("F", "cohort_mean_score"))
