@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages Parcours needs beyond Python: Chromium and its driver for the browser
-# tests, Pango and fonts for WeasyPrint's PDFs. Distribution packages only.
+# tests, faketime for the run with the clock moved ahead, Pango and fonts for WeasyPrint's
+# PDFs. Distribution packages only.
 # Usage: install-system-deps.sh [pdf|all]  (pdf: what the running app needs; all: tests too)
 set -euo pipefail
 missing=()
 if [ "${1:-all}" = all ]; then
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  command -v faketime >/dev/null || missing+=(faketime)
 fi
 for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -234,9 +234,9 @@ def test_a_permanent_refusal_fails_at_once(world_a: World, smtp_settings: Any) -
 def test_a_send_broken_off_midway_is_never_retried_automatically(
     world_a: World, smtp_settings: Any
 ) -> None:
-    message = _queue(world_a)
     inbox = HangingUpInbox()
     with time_machine.travel(NOW, tick=False) as clock:
+        message = _queue(world_a)
         for _controller in _serve(inbox, smtp_settings.EMAIL_PORT):
             jobs.work(once=True)
             clock.shift(dt.timedelta(days=1))
