@@ -197,14 +197,15 @@ def test_read_only_roles_see_the_roll_but_cannot_mark(world_a: World, director, 
     assert not AttendanceMark.objects.exists()
 
 
-def test_a_signature_supersedes_the_pointing_which_does_not_undo_it(group, director) -> None:
-    slot, e1, _e2 = group
-    services.record_mark(slot, e1, "present", acting_user=director, method=Method.TRAINER)
+def test_a_signature_never_replaces_the_pointing(group, director) -> None:
+    slot, e1, e2 = group
+    services.record_mark(slot, e1, "absent", acting_user=director, method=Method.TRAINER)
     services.record_mark(slot, e1, "present", acting_user=None, method=Method.QR)
-    signed = services.get_or_none_mark(slot, e1)
-    assert signed is not None and signed.method == Method.QR
+    kept = services.get_or_none_mark(slot, e1)
+    assert kept is not None and (kept.status, kept.method) == ("absent", Method.TRAINER)
 
-    services.record_mark(slot, e1, "present", acting_user=director, method=Method.TRAINER)
-
-    mark = services.get_or_none_mark(slot, e1)
+    # A learner who signed first: the trainer's pointing sent again does not undo it.
+    services.record_mark(slot, e2, "present", acting_user=None, method=Method.QR)
+    services.record_mark(slot, e2, "present", acting_user=director, method=Method.TRAINER)
+    mark = services.get_or_none_mark(slot, e2)
     assert mark is not None and (mark.status, mark.method) == ("present", Method.QR)

@@ -135,8 +135,9 @@ def test_a_learner_scans_the_qr_code_types_their_code_and_signs(room: Room) -> N
 
     signature = Signature.objects.get(slot=room.slot)
     mark = AttendanceMark.objects.get(slot=room.slot, enrolment=room.world.enrolment)
-    assert signature.mark == mark and mark.status == "present" and mark.method == "qr"
-    assert signature.method == "qr" and signature.signed_at == DURING
+    assert signature.mark == mark and mark.status == "present" and mark.method == "code"
+    assert signature.method == "code" and signature.signed_at == DURING
+    assert signature.get_method_display() == "Code personnel"
     assert signature.ip_address == "127.0.0.1" and "iPhone" in signature.user_agent
     assert signature.image.read().startswith(b"\x89PNG") and len(signature.digest) == 64
     assert signing.verify_digest(signature)
@@ -190,6 +191,8 @@ def test_a_forged_qr_token_is_refused(room: Room, forge: Any) -> None:
 def test_a_logged_in_learner_scanning_the_qr_code_signs_directly_and_late(room: Room) -> None:
     moment = START + dt.timedelta(minutes=20)
     client = login(room.camille_user)
+    with at(START - dt.timedelta(minutes=5)):  # the trainer shows the QR code from the start
+        login(User.objects.get(email="suivi@forma.test")).get(f"/emargement/seance/{room.slot.pk}/")
     with at(moment):
         page = client.get(qr_path(room.slot, moment))
         assert page.status_code == 200 and page.context["learner"] == room.world.learner

@@ -171,13 +171,17 @@ def test_staff_open_a_case_by_hand_from_an_enrolment(world_a: World, officer) ->
             (Action.INTERVIEW, D(2026, 4, 12))
         ]
 
-        # A second one of the same kind while the first is open: refused.
+        # A second one while the first is open: the page suggests the open case, and
+        # the new reason joins it (its interview is still to do: not planned twice).
+        page = as_officer.get(url).content.decode()
+        assert "déjà ouvert" in page and case.get_absolute_url() in page
         response = as_officer.post(
             url, {"trigger_kind": TriggerKind.LEARNER_REQUEST, "reason": "Encore."}
         )
-        assert response.status_code == 200
-        assert "déjà ouvert" in response.content.decode()
+        assert response.status_code == 302 and response.url == case.get_absolute_url()
         assert FollowupCase.objects.count() == 1
+        assert [s.reason for s in case.signals.all()] == ["Encore."]
+        assert case.steps.count() == 1
 
 
 @pytest.fixture
@@ -259,15 +263,16 @@ def test_closing_needs_an_outcome_a_note_and_the_mandatory_steps_done(
     assert manual_case.status == CaseStatus.OPEN
 
     # The interview counts as done once the meeting's report is written.
-    meeting = services.schedule_meeting(
-        manual_case,
-        acting_user=officer,
-        kind="entretien",
-        starts_at=at(D(2026, 4, 2), 10),
-        duration_minutes=30,
-        place="Salle 1",
-        staff=[officer],
-    )
+    with time_machine.travel(at(D(2026, 4, 1), 10), tick=False):
+        meeting = services.schedule_meeting(
+            manual_case,
+            acting_user=officer,
+            kind="entretien",
+            starts_at=at(D(2026, 4, 2), 10),
+            duration_minutes=30,
+            place="Salle 1",
+            staff=[officer],
+        )
     services.write_report(meeting, acting_user=officer, report="Point fait ; reprise lundi.")
     for step in manual_case.steps.all():
         as_officer.post(reverse("followup:step_done", args=[step.pk]), {"note": "Fait."})

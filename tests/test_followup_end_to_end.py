@@ -85,7 +85,9 @@ def test_from_three_absences_to_a_closed_case_with_everything_on_the_timeline(db
         # (The nightly risk scoring may open "risque" cases too: they send no email.)
         case = next(
             c
-            for c in FollowupCase.objects.filter(trigger_kind=TriggerKind.ABSENCES)
+            for c in FollowupCase.objects.filter(
+                trigger_kind=TriggerKind.ABSENCES, assigned_to=officer
+            )
             if c.reason.startswith("3 absences consécutives")
         )
         learner, session = case.enrolment.learner, case.enrolment.session

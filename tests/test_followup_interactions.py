@@ -252,16 +252,17 @@ def test_moving_and_cancelling_a_meeting_send_updated_invitations(
 
 
 def test_a_tripartite_meeting_needs_a_tutor(case: FollowupCase, officer) -> None:
-    response = login(officer).post(
-        reverse("followup:meeting_schedule", args=[case.pk]),
-        {
-            "kind": "visite",
-            "starts_at": "2026-04-09T16:00",
-            "duration_minutes": "60",
-            "place": "Entreprise",
-            "staff": [str(officer.pk)],
-        },
-    )
+    with time_machine.travel(at(D(2026, 4, 2), 9), tick=False):
+        response = login(officer).post(
+            reverse("followup:meeting_schedule", args=[case.pk]),
+            {
+                "kind": "visite",
+                "starts_at": "2026-04-09T16:00",
+                "duration_minutes": "60",
+                "place": "Entreprise",
+                "staff": [str(officer.pk)],
+            },
+        )
     assert response.status_code == 200
     assert "Aucun tuteur n" in response.content.decode()
     assert (
@@ -334,15 +335,16 @@ def test_measures_and_emails_show_on_the_case_and_the_timeline(case: FollowupCas
     assert JournalEntry.objects.filter(
         verb="followup.measure_recorded", object_id=str(measure.pk)
     ).exists()
-    services.schedule_meeting(
-        case,
-        acting_user=officer,
-        kind="entretien",
-        starts_at=at(D(2026, 4, 9), 10),
-        duration_minutes=30,
-        place="Salle 1",
-        staff=[officer],
-    )
+    with time_machine.travel(at(D(2026, 4, 2), 9), tick=False):
+        services.schedule_meeting(
+            case,
+            acting_user=officer,
+            kind="entretien",
+            starts_at=at(D(2026, 4, 9), 10),
+            duration_minutes=30,
+            place="Salle 1",
+            staff=[officer],
+        )
     page = as_officer.get(case.get_absolute_url()).content.decode()
     assert "Orientation vers le service public de l&#x27;emploi" in page
     assert "Entretien individuel le 09/04/2026 à 10h00" in page  # the invitation
@@ -358,15 +360,16 @@ def test_measures_and_emails_show_on_the_case_and_the_timeline(case: FollowupCas
 def test_interactions_are_out_of_reach_of_others(
     case: FollowupCase, officer, outsider, auditor, world_b
 ) -> None:
-    meeting = services.schedule_meeting(
-        case,
-        acting_user=officer,
-        kind="entretien",
-        starts_at=at(D(2026, 4, 9), 10),
-        duration_minutes=30,
-        place="Salle 1",
-        staff=[officer],
-    )
+    with time_machine.travel(at(D(2026, 4, 2), 9), tick=False):
+        meeting = services.schedule_meeting(
+            case,
+            acting_user=officer,
+            kind="entretien",
+            starts_at=at(D(2026, 4, 9), 10),
+            duration_minutes=30,
+            place="Salle 1",
+            staff=[officer],
+        )
     as_outsider = login(outsider)
     posts = [
         reverse("followup:call_log", args=[case.pk]),

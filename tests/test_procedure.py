@@ -121,6 +121,13 @@ def test_quality_writes_a_draft_and_direction_validates_it(
     # The case opened under v1 keeps it (and the steps it planned).
     assert old_case.procedure_version == v1
     assert services.published_version(world_a.org) == v2
+    services.close_case(
+        old_case,
+        acting_user=director,
+        outcome="reengage",
+        note="Revenu.",
+        forced_reason="Revenu avant les étapes.",
+    )
     new_case = services.open_case(
         world_a.enrolment, trigger_kind=TriggerKind.TUTOR_ALERT, acting_user=director
     )

@@ -19,6 +19,7 @@ ATTENDED = {AttendanceStatus.PRESENT, AttendanceStatus.RETARD}
 
 class Method(models.TextChoices):
     QR = "qr", _("QR code en séance")
+    CODE = "code", _("Code personnel")
     LINK = "lien", _("Lien personnel")
     TRAINER = "formateur", _("Pointage par le formateur")
     IMPORT = "import", _("Import")
@@ -44,6 +45,12 @@ class AttendanceMark(models.Model):
     )
     justification_note = models.CharField(_("motif de l'absence"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    # The trainer said absent and the learner signed: settled by the trainer, who keeps
+    # the absence (the time and who settled are kept here) or marks the learner present.
+    conflict_settled_at = models.DateTimeField(_("désaccord tranché le"), null=True, blank=True)
+    conflict_settled_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -112,6 +119,31 @@ class Signature(models.Model):
     def __str__(self) -> str:
         who = self.mark.enrolment.learner if self.mark is not None else self.trainer
         return f"{who} · {self.slot}"
+
+
+class SigningSheet(models.Model):
+    """The electronic signing of one slot: when its QR code was first shown.
+
+    Lateness is read from the signatures only when the QR code was opened at the start
+    of the slot; a QR code opened mid-séance says when the learners signed, not when they
+    arrived. The sheet closes with the trainer's countersignature (a `Signature`).
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    slot = models.OneToOneField(Slot, on_delete=models.CASCADE, related_name="signing_sheet")
+    qr_opened_at = models.DateTimeField(_("QR code ouvert le"))
+    qr_opened_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+
+    class Meta:
+        verbose_name = _("émargement électronique d'une séance")
+        verbose_name_plural = _("émargements électroniques des séances")
+
+    def __str__(self) -> str:
+        return f"{self.slot} · QR"
 
 
 class OneTimeCode(models.Model):

@@ -139,6 +139,16 @@ class RollLine:
     mark: AttendanceMark | None
     signature: Signature | None
 
+    @property
+    def conflict(self) -> bool:
+        """Marked absent (or excused), yet signed, and not settled by the trainer yet."""
+        return (
+            self.signature is not None
+            and self.mark is not None
+            and self.mark.status not in ATTENDED
+            and self.mark.conflict_settled_at is None
+        )
+
 
 def rolls(slots: list[Slot]) -> dict[int, list[RollLine]]:
     """Each slot's learners (enrolments active on its date), with mark and signature.

@@ -19,15 +19,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parcours.attendance.models import AttendanceMark, AttendanceStatus, Method
+from parcours.attendance.models import ATTENDED, AttendanceMark, AttendanceStatus, Method
 from parcours.core import journal
 from parcours.core.models import JournalAction, User
 from parcours.core.services import create_record, update_record
 from parcours.learners.models import Enrolment
 from parcours.programmes.models import Slot
 
-# Marks the learner records by signing (QR code in the room, personal link).
-LEARNER_METHODS = {Method.QR, Method.LINK}
+# Marks the learner records by signing (QR code in the room, personal code or link).
+LEARNER_METHODS = {Method.QR, Method.CODE, Method.LINK}
 MAX_JUSTIFICATION_BYTES = 5 * 1024 * 1024
 # Accepted justification files: extension → the first bytes such a file starts with.
 JUSTIFICATION_TYPES = {
@@ -158,6 +158,10 @@ def record_mark(
     }
     if note:
         values["justification_note"] = note
+    if mark is not None and method in LEARNER_METHODS and mark.method not in LEARNER_METHODS:
+        # A signature attests presence; it never replaces the mark the trainer (or an
+        # import) set. Where that mark says absent, the séance page shows the conflict.
+        return mark
     if mark is None:
         mark = create_record(
             AttendanceMark,
@@ -171,9 +175,8 @@ def record_mark(
         status,
         minutes_late,
         note or mark.justification_note,
-    ) or (method != mark.method and method in LEARNER_METHODS):
-        # A learner's own signature supersedes the trainer's pointing; but confirming a
-        # mark as it is (the group form sent again) keeps who recorded it how.
+    ):
+        # Confirming a mark as it is (the group form sent again) keeps who recorded it how.
         mark = update_record(mark, acting_user=acting_user, **values)
     if justification is not None:
         _set_justification(mark, justification, acting_user=acting_user)
@@ -259,3 +262,26 @@ def attach_justification(
     if uploaded_file is not None:
         _set_justification(mark, uploaded_file, acting_user=acting_user)
     return mark
+
+
+@transaction.atomic
+def settle_conflict(
+    mark: AttendanceMark, *, present: bool, acting_user: User | None
+) -> AttendanceMark:
+    """The trainer settles a disagreement (marked absent, yet the learner signed): the
+    learner was present after all, or the absence stands. Either way it is journaled."""
+    mark = AttendanceMark.objects.select_for_update().select_related("slot").get(pk=mark.pk)
+    if mark.status in ATTENDED or not hasattr(mark, "signature"):
+        raise ValidationError(_("Il n'y a pas de désaccord à trancher pour cet apprenant."))
+    if mark.conflict_settled_at is not None:
+        raise ValidationError(_("Ce désaccord est déjà tranché."))
+    values: dict[str, Any] = {
+        "conflict_settled_at": timezone.now(),
+        "conflict_settled_by": acting_user,
+    }
+    if present:
+        values.update(status=AttendanceStatus.PRESENT, method=Method.TRAINER, minutes_late=None)
+        values["recorded_by"] = acting_user
+    return update_record(
+        mark, acting_user=acting_user, verb="attendance.conflict_settled", **values
+    )

@@ -47,6 +47,7 @@ from parcours.attendance.models import (
     Method,
     OneTimeCode,
     Signature,
+    SigningSheet,
 )
 from parcours.core import jobs, journal
 from parcours.core.access import can, membership_of
@@ -105,12 +106,67 @@ def is_open(slot: Slot, now: dt.datetime) -> bool:
 
 
 def check_window(slot: Slot, now: dt.datetime) -> None:
+    """Refused outside the slot's window, or once the trainer has countersigned."""
     if not is_open(slot, now):
         start, end = signing_window(slot)
         raise Refused(
             _("La signature n'est possible que pendant la séance (du %(start)s au %(end)s).")
             % {"start": _local(start), "end": _local(end)}
         )
+    check_not_closed(slot)
+
+
+def closed_at(slot: Slot) -> dt.datetime | None:
+    """When the sheet closed: the slot's first countersignature, if any."""
+    return (
+        Signature.objects.filter(slot=slot, trainer__isnull=False)
+        .order_by("signed_at")
+        .values_list("signed_at", flat=True)
+        .first()
+    )
+
+
+def check_not_closed(slot: Slot) -> None:
+    closed = closed_at(slot)
+    if closed is not None:
+        raise Refused(
+            _(
+                "La feuille d'émargement de cette séance est close : le formateur l'a "
+                "contresignée le %(at)s. Adressez-vous à lui."
+            )
+            % {"at": _local(closed)}
+        )
+
+
+def accepts_signatures(slot: Slot, now: dt.datetime) -> bool:
+    """The QR code is shown (and rotates) while this holds."""
+    return is_open(slot, now) and closed_at(slot) is None
+
+
+@transaction.atomic
+def open_qr(slot: Slot, *, acting_user: User | None, now: dt.datetime) -> SigningSheet:
+    """The trainer shows the QR code: the first time is kept (and journaled), since it
+    decides whether the signatures may tell who came late."""
+    sheet = SigningSheet.objects.select_for_update().filter(slot=slot).first()
+    if sheet is not None:
+        return sheet
+    sheet = SigningSheet.objects.create(
+        organisation_id=slot.organisation_id, slot=slot, qr_opened_at=now, qr_opened_by=acting_user
+    )
+    journal.record_event(
+        "attendance.qr_opened",
+        organisation=slot.organisation_id,
+        acting_user=acting_user,
+        obj=slot,
+        data={"at": now.isoformat()},
+    )
+    return sheet
+
+
+def lateness_from_signatures(slot: Slot) -> bool:
+    """Signatures tell lateness only when the QR code was shown from the start."""
+    opened = SigningSheet.objects.filter(slot=slot).values_list("qr_opened_at", flat=True).first()
+    return opened is not None and opened <= slot.starts_at + LATE_AFTER
 
 
 # --- QR tokens ----------------------------------------------------------------------
@@ -154,6 +210,11 @@ def slot_for_qr(slot_pk: int, token: str, now: dt.datetime) -> Slot:
     if window < current - 1:
         raise Refused(_("Ce QR code a expiré : scannez celui affiché à l'écran."))
     return get_object_or_404(Slot.objects.select_related("session"), pk=slot_pk)
+
+
+def code_page_url() -> str:
+    """Where a learner types a personal code (printed with the codes, with its QR code)."""
+    return f"{settings.SITE_URL}{reverse('signing:enter_code')}"
 
 
 # --- Personal links -----------------------------------------------------------------
@@ -364,6 +425,26 @@ def redeem_code(slot: Slot, code: str, now: dt.datetime) -> OneTimeCode:
     return found
 
 
+def find_open_code(code: str, now: dt.datetime) -> OneTimeCode:
+    """A code typed on the code page reached without a QR code (the printed address):
+    the code of a slot open for signing now, unused and unexpired."""
+    normalised = normalise_code(code)
+    slots = list(
+        Slot.objects.filter(starts_at__lte=now + EARLY, ends_at__gte=now).values_list(
+            "pk", flat=True
+        )
+    )
+    hashes = {_code_hash(pk, normalised): pk for pk in slots}
+    found = (
+        OneTimeCode.objects.select_related("enrolment__learner", "slot__session")
+        .filter(code_hash__in=list(hashes))
+        .first()
+    )
+    if found is None or hashes.get(found.code_hash) != found.slot_id:
+        raise Refused(_("Ce code n'est pas valide pour une séance en cours."))
+    return redeem_code(found.slot, code, now)
+
+
 # --- The signature itself -----------------------------------------------------------
 
 
@@ -503,7 +584,14 @@ def sign(
     code_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Signature:
-    """The learner signs the slot: present, or late beyond 15 minutes; journaled."""
+    """The learner signs the slot; journaled.
+
+    A signature attests presence; it never replaces a mark already set (the trainer's
+    word): when that mark says absent, the séance page flags the disagreement for the
+    trainer to settle. With no mark yet, the learner is marked present, or late beyond
+    15 minutes when they signed by QR code (or code) and the QR code was shown from the
+    start of the slot. Refused once the trainer has countersigned.
+    """
     now = now or timezone.now()
     check_window(slot, now)
     # Serialises two attempts of the same learner (on PostgreSQL; SQLite locks the database).
@@ -516,21 +604,32 @@ def sign(
         ).update(used_at=now)
         if not spent:
             raise Refused(_("Ce code a déjà été utilisé."))
-    late = now - slot.starts_at
-    status = AttendanceStatus.RETARD if late > LATE_AFTER else AttendanceStatus.PRESENT
-    minutes_late = int(late.total_seconds() // 60) if status == AttendanceStatus.RETARD else None
     learner_user = enrolment.learner.user
-    try:
-        mark = attendance_services.record_mark(
-            slot,
-            enrolment,
-            status,
-            acting_user=learner_user,
-            method=method,
-            minutes_late=minutes_late,
-        )
-    except ValidationError as error:
-        raise Refused(" ".join(error.messages)) from None
+    mark = AttendanceMark.objects.select_for_update().filter(slot=slot, enrolment=enrolment).first()
+    if mark is None:
+        late = now - slot.starts_at
+        status = AttendanceStatus.PRESENT
+        minutes_late = None
+        if (
+            method in {Method.QR, Method.CODE}
+            and late > LATE_AFTER
+            and lateness_from_signatures(slot)
+        ):
+            status = AttendanceStatus.RETARD
+            minutes_late = int(late.total_seconds() // 60)
+        try:
+            mark = attendance_services.record_mark(
+                slot,
+                enrolment,
+                status,
+                acting_user=learner_user,
+                method=method,
+                minutes_late=minutes_late,
+            )
+        except ValidationError as error:
+            raise Refused(" ".join(error.messages)) from None
+    # A mark already set (by the trainer, an import) is kept: the signature attests the
+    # presence; where the mark says absent, the séance page shows the disagreement.
     return _store_signature(
         slot,
         png,
@@ -742,6 +841,11 @@ def portal_overview(
             "slot_id", flat=True
         )
     )
+    closed = set(
+        Signature.objects.filter(slot__in=slots, trainer__isnull=False).values_list(
+            "slot_id", flat=True
+        )
+    )
     upcoming: list[PortalSlot] = []
     past: list[PortalSlot] = []
     counts = {e.pk: [0, 0] for e in enrolments}
@@ -756,7 +860,7 @@ def portal_overview(
             status=mark.status if mark else "",
             status_label=mark.get_status_display() if mark else "",
             signed=slot.pk in signed,
-            can_sign=is_open(slot, now) and slot.pk not in signed,
+            can_sign=is_open(slot, now) and slot.pk not in signed and slot.pk not in closed,
         )
         if slot.ends_at >= now:
             upcoming.append(item)

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parcours.attendance import signing
 from parcours.attendance.models import Method, Signature
@@ -77,7 +77,9 @@ def slot_signing(request: HttpRequest, pk: int) -> HttpResponse:
         Signature.objects.filter(slot=slot, trainer__isnull=False).select_related("trainer")
     )
     trainer = signing.trainer_of(request.user, slot)
-    is_open = signing.is_open(slot, now)
+    is_open = signing.accepts_signatures(slot, now)
+    if is_open:
+        signing.open_qr(slot, acting_user=request.user, now=now)  # type: ignore[arg-type]
     url = signing.qr_url(slot, now) if is_open else ""
     start, end = signing.signing_window(slot)
     return render(
@@ -86,6 +88,7 @@ def slot_signing(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "slot": slot,
             "is_open": is_open,
+            "closed_at": signing.closed_at(slot),
             "qr_svg": _qr_svg(url) if is_open else "",
             "qr_url": url,
             "seconds_left": signing.qr_seconds_left(now),
@@ -111,8 +114,9 @@ def slot_qr(request: HttpRequest, pk: int) -> JsonResponse:
     """Polled by the trainer's page: the current QR code."""
     slot = signing.get_slot_for_trainer(request.user, pk)
     now = timezone.now()
-    if not signing.is_open(slot, now):
+    if not signing.accepts_signatures(slot, now):
         return JsonResponse({"open": False, "svg": "", "url": "", "seconds_left": 0})
+    signing.open_qr(slot, acting_user=request.user, now=now)  # type: ignore[arg-type]
     url = signing.qr_url(slot, now)
     return JsonResponse(
         {
@@ -130,7 +134,12 @@ def slot_codes(request: HttpRequest, pk: int) -> HttpResponse:
     """New one-time codes, shown once, to hand out or print."""
     slot = signing.get_slot_for_trainer(request.user, pk)
     codes = signing.issue_codes(slot, acting_user=request.user)  # type: ignore[arg-type]
-    return render(request, "attendance/signing/codes.html", {"slot": slot, "codes": codes})
+    address = signing.code_page_url()
+    return render(
+        request,
+        "attendance/signing/codes.html",
+        {"slot": slot, "codes": codes, "address": address, "address_qr": _qr_svg(address)},
+    )
 
 
 @login_required
@@ -177,7 +186,7 @@ def slot_countersign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _code_page(
-    request: HttpRequest, slot: Slot, grant: str, *, error: str = "", status: int = 200
+    request: HttpRequest, slot: Slot | None, grant: str, *, error: str = "", status: int = 200
 ) -> HttpResponse:
     return render(
         request,
@@ -216,24 +225,34 @@ def forget_device(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def enter_code(request: HttpRequest) -> HttpResponse:
-    """The learner types the one-time code the trainer gave them."""
+    """The learner types the personal code the trainer gave them: after scanning the QR
+    code (the page then knows the slot), or at the address printed with the codes."""
+    if request.method == "GET":
+        return _code_page(request, None, "")
     now = timezone.now()
+    grant_value = request.POST.get("grant", "")
+    typed = request.POST.get("code", "")
+    slot: Slot | None = None
     try:
-        grant = signing.read_grant(request.POST.get("grant", ""))
-        if grant.enrolment_id is not None or grant.method != Method.QR:
-            raise Refused(_("Ce lien de signature n'est pas valide."))
-        slot, _none = signing.grant_objects(grant)
-        signing.check_window(slot, now)
+        if grant_value:
+            grant = signing.read_grant(grant_value)
+            if grant.enrolment_id is not None or grant.method != Method.QR:
+                raise Refused(_("Ce lien de signature n'est pas valide."))
+            slot, _none = signing.grant_objects(grant)
+            signing.check_window(slot, now)
     except Refused as refusal:
         return _refused(request, refusal.message)
     try:
-        code = signing.redeem_code(slot, request.POST.get("code", ""), now)
+        if slot is not None:
+            code = signing.redeem_code(slot, typed, now)
+        else:
+            code = signing.find_open_code(typed, now)
+            slot = code.slot
+            signing.check_window(slot, now)
     except Refused as refusal:
-        return _code_page(
-            request, slot, request.POST.get("grant", ""), error=refusal.message, status=400
-        )
+        return _code_page(request, slot, grant_value, error=refusal.message, status=400)
     try:
         enrolment = code.enrolment
         known = signing.known_learner(request)
@@ -244,7 +263,7 @@ def enter_code(request: HttpRequest) -> HttpResponse:
         signing.check_not_signed(slot, enrolment)
     except Refused as refusal:
         return _refused(request, refusal.message)
-    grant = Grant(slot.pk, Method.QR, enrolment.pk, code.pk)
+    grant = Grant(slot.pk, Method.CODE, enrolment.pk, code.pk)
     return _sign_page(request, slot, enrolment, signing.issue_grant(grant))
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("sessions/<int:pk>/emargement.pdf", views.session_sheet, name="session_sheet"),
     path("sessions/<int:pk>/seances/generer/", views.schedule_generate, name="schedule_generate"),
     path("justificatifs/<int:pk>/", views.justification, name="justification"),
+    path("presences/<int:pk>/desaccord/", views.settle_conflict, name="settle_conflict"),
 ]

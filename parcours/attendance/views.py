@@ -7,7 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from parcours.attendance import pdf, schedule, selectors, services
 from parcours.attendance.forms import GroupMarkForm, ScheduleForm
@@ -71,8 +73,30 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": lines,
             "form": form,
             "countersignatures": selectors.countersignatures([slot])[slot.pk],
+            "conflicts": [line for line in lines if line.conflict],
+            "may_settle": form is not None,
         },
     )
+
+
+@capability_required(EDIT)
+@require_POST
+def settle_conflict(request: HttpRequest, pk: int) -> HttpResponse:
+    """The trainer settles a disagreement: present after all, or the absence stands."""
+    mark = get_scoped(request.user, AttendanceMark.objects.select_related("slot"), EDIT, pk=pk)
+    decision = request.POST.get("decision", "")
+    if decision not in {"present", "absent"}:
+        messages.error(request, _("Choisissez : présent(e), ou absence maintenue."))
+    else:
+        try:
+            services.settle_conflict(
+                mark, present=decision == "present", acting_user=crud.acting_user(request)
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Désaccord tranché."))
+    return redirect("attendance:slot_detail", pk=mark.slot_id)
 
 
 @capability_required(EDIT)

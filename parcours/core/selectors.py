@@ -6,7 +6,8 @@ from typing import Any
 from django.db.models import Count, Q
 
 from parcours.core.models import JournalEntry, Organisation
-from parcours.learners.models import Enrolment, EnrolmentStatus, Learner
+from parcours.learners.models import Enrolment, Learner
+from parcours.learners.selectors import dropout_rate
 from parcours.programmes.models import Session
 
 
@@ -18,16 +19,14 @@ def dashboard_figures(organisation: Organisation, today: dt.date) -> dict[str, A
             "pk",
             filter=Q(enrolled_on__lte=today) & (Q(ended_on__isnull=True) | Q(ended_on__gt=today)),
         ),
-        dropouts=Count("pk", filter=Q(status=EnrolmentStatus.ABANDON, ended_on__gte=year_start)),
-        ended=Count("pk", filter=Q(ended_on__gte=year_start, ended_on__lte=today)),
     )
+    dropouts = dropout_rate(organisation, year_start, today)
     sessions = Session.objects.filter(organisation=organisation)
     return {
         "active_enrolments": counts["active"],
-        "dropouts_this_year": counts["dropouts"],
-        "dropout_rate": round(100 * counts["dropouts"] / counts["ended"], 1)
-        if counts["ended"]
-        else None,
+        "dropouts_this_year": dropouts.dropouts,
+        "dropout_rate": dropouts.rate,
+        "dropout_definition": dropouts.definition,
         "learner_count": Learner.objects.filter(organisation=organisation).count(),
         "running_sessions": sessions.running_on(today)
         .select_related("programme")

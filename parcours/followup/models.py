@@ -335,6 +335,15 @@ class FollowupCase(models.Model):
         related_name="+",
         verbose_name=_("clos par"),
     )
+    # A duplicate open case of the same enrolment, merged into the one kept.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+        verbose_name=_("fusionné dans"),
+    )
 
     class Meta:
         verbose_name = _("dossier de suivi")
@@ -346,11 +355,11 @@ class FollowupCase(models.Model):
                 name="followup_one_case_per_episode",
             ),
             models.UniqueConstraint(
-                fields=["enrolment", "trigger_kind"],
+                fields=["enrolment"],
                 condition=Q(status="ouvert"),
-                name="followup_one_open_case_per_kind",
+                name="followup_one_open_case_per_enrolment",
                 violation_error_message=_(
-                    "Un dossier de suivi de ce type est déjà ouvert pour cette inscription."
+                    "Un dossier de suivi est déjà ouvert pour cette inscription."
                 ),
             ),
         ]
@@ -368,6 +377,48 @@ class FollowupCase(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == CaseStatus.OPEN
+
+
+class CaseSignal(models.Model):
+    """A trigger that fired on an enrolment whose case was already open: it joined it.
+
+    The case keeps its first trigger (`trigger_kind`, `episode_key`); each later one is
+    recorded here, once per episode, with the steps it added to the case.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    case = models.ForeignKey(FollowupCase, on_delete=models.CASCADE, related_name="signals")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    trigger_kind = models.CharField(_("déclencheur"), max_length=12, choices=TriggerKind.choices)
+    trigger = models.ForeignKey(
+        Trigger, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    episode_key = models.CharField(_("épisode"), max_length=80)
+    reason = models.CharField(_("motif"), max_length=300, blank=True)
+    detected_on = models.DateField(_("date de déclenchement"))
+    recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("signal rattaché au dossier")
+        verbose_name_plural = _("signaux rattachés au dossier")
+        ordering = ["recorded_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "trigger_kind", "episode_key"],
+                name="followup_one_signal_per_episode",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return _("%(kind)s le %(on)s") % {
+            "kind": self.get_trigger_kind_display(),
+            "on": self.detected_on.strftime("%d/%m/%Y"),
+        }
 
 
 class StepStatus(models.TextChoices):

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +39,7 @@ from parcours.followup.models import (
     TriggerKind,
     VersionStatus,
 )
+from parcours.learners import selectors as learner_selectors
 from parcours.learners.models import Enrolment, EnrolmentStatus, Learner
 from parcours.learners.selectors import TimelineItem
 
@@ -468,6 +469,7 @@ class RateRow:
 
 @dataclass
 class DropoutStats:
+    rate: learner_selectors.DropoutRate
     start: dt.date
     end: dt.date
     period: str
@@ -547,13 +549,13 @@ def dropout_stats(
     organisation: Any, start: dt.date, end: dt.date, period: str = "mois"
 ) -> DropoutStats:
     """Dropout rates over [start, end]: the enrolments active at some point in it, and
-    those of them that ended in a dropout within it (by programme, session, cause, period).
+    those of them that ended in a dropout within it (by programme, session, cause, period);
+    the whole is `learners.selectors.dropout_rate`, the figure every page shows.
     """
-    considered = Enrolment.objects.filter(organisation=organisation, enrolled_on__lte=end).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gte=start)
-    )
-    dropped = Q(status=EnrolmentStatus.ABANDON, ended_on__gte=start, ended_on__lte=end)
-    total = considered.aggregate(n=Count("pk"), d=Count("pk", filter=dropped))
+    considered = learner_selectors.enrolments_in_period(organisation, start, end)
+    dropped = learner_selectors.dropped_in_period(start, end)
+    rate = learner_selectors.dropout_rate(organisation, start, end)
+    total = {"n": rate.enrolments, "d": rate.dropouts}
 
     def rows(*fields: str, empty: str) -> list[RateRow]:
         found = (
@@ -583,6 +585,7 @@ def dropout_stats(
         ]
         by_period.append(RateRow(label, len(active), len(out)))
     return DropoutStats(
+        rate=rate,
         start=start,
         end=end,
         period=period,

@@ -5,9 +5,12 @@ Every function runs inside `transaction.atomic` and journals in the same transac
 that are not field changes: a version published, a case opened or closed).
 
 Rules of a case:
-- It opens once per episode (`episode_key`: the occurrence of the trigger, e.g. the
-  date of the first absence of the current run), and never while another case of the
-  same trigger kind is open for the enrolment (both enforced by unique constraints).
+- One case per learner's episode: it opens once per episode (`episode_key`: the
+  occurrence of the trigger, e.g. the date of the first absence of the current run), and
+  while a case is open for the enrolment, a new trigger joins it instead (recorded as a
+  signal on the case, adding the steps it calls for, the case keeping its officer): at
+  most one open case per enrolment (unique constraints; migration 0003 merged the
+  duplicates of older data).
 - Its steps are copied from the version of the procedure in force at opening; steps
   for apprentices only are left out for other learners.
 - It is assigned to the member holding the first step's role (chargé de suivi by
@@ -30,7 +33,7 @@ Interactions on a case:
 - Mediation and referrals (France Travail, another body, help to find an employer).
 
 The tutor's liaison sheets come through a personal link (see `liaison.py`); an alert on
-a sheet opens a tutor-alert case (once per sheet; joins the one already open). A dropout
+a sheet opens a tutor-alert case (once per sheet; joins the case already open). A dropout
 record ends the enrolment (status abandon, through the learners app) in its transaction.
 """
 
@@ -60,6 +63,7 @@ from parcours.followup.models import (
     Action,
     Call,
     CallOutcome,
+    CaseSignal,
     CaseStatus,
     CaseStep,
     Dropout,
@@ -412,6 +416,22 @@ def _trigger_for(version: ProcedureVersion, kind: str) -> Trigger | None:
     return version.triggers.filter(kind=kind).prefetch_related("steps").first()
 
 
+def open_case_of(enrolment: Enrolment) -> FollowupCase | None:
+    """The enrolment's open case, if any (there is at most one)."""
+    return FollowupCase.objects.filter(enrolment=enrolment, status=CaseStatus.OPEN).first()
+
+
+def _episode_seen(enrolment: Enrolment, trigger_kind: str, episode_key: str) -> bool:
+    return (
+        FollowupCase.objects.filter(
+            enrolment=enrolment, trigger_kind=trigger_kind, episode_key=episode_key
+        ).exists()
+        or CaseSignal.objects.filter(
+            enrolment=enrolment, trigger_kind=trigger_kind, episode_key=episode_key
+        ).exists()
+    )
+
+
 @transaction.atomic
 def open_case(
     enrolment: Enrolment,
@@ -425,11 +445,11 @@ def open_case(
     assigned_to: User | None = None,
     journal_label: str = "",
 ) -> FollowupCase:
-    """Open a case and plan its steps from the procedure in force.
+    """Open a case and plan its steps from the procedure in force; or, while a case is
+    open for the enrolment, join it (see `join_case`): one case per learner's episode.
 
-    `acting_user` None means the nightly scan opened it. Raises ValidationError when a
-    case of the same kind is already open for the enrolment, or this episode already
-    had its case.
+    `acting_user` None means the nightly scan opened it. Raises ValidationError when this
+    episode already had its case or joined one.
     """
     if trigger_kind not in TriggerKind.values:
         raise ValidationError({"trigger_kind": _("Déclencheur inconnu.")})
@@ -440,17 +460,29 @@ def open_case(
     assert version is not None  # noqa: S101 (ensure_default_procedure made one)
     if trigger is None:
         trigger = _trigger_for(version, trigger_kind)
-    if FollowupCase.objects.filter(
-        enrolment=enrolment, trigger_kind=trigger_kind, status=CaseStatus.OPEN
-    ).exists():
-        raise ValidationError(
-            _("Un dossier de suivi de ce type est déjà ouvert pour cette inscription.")
+    episode_key = episode_key or f"manuel-{uuid.uuid4().hex[:12]}"
+    # Serialises two triggers of the same enrolment (PostgreSQL; SQLite locks the database).
+    Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
+    if _episode_seen(enrolment, trigger_kind, episode_key):
+        raise ValidationError(_("Un dossier de suivi existe déjà pour cet épisode."))
+    existing = (
+        FollowupCase.objects.select_for_update()
+        .filter(enrolment=enrolment, status=CaseStatus.OPEN)
+        .first()
+    )
+    if existing is not None:
+        join_case(
+            existing,
+            trigger_kind=trigger_kind,
+            trigger=trigger,
+            acting_user=acting_user,
+            as_of=today,
+            episode_key=episode_key,
+            reason=reason,
+            journal_label=journal_label,
         )
-    planned = [
-        s
-        for s in (trigger.steps.all() if trigger is not None else [])
-        if not s.apprentices_only or enrolment.is_apprenticeship
-    ]
+        return existing
+    planned = _planned_steps(trigger, enrolment)
     if assigned_to is None:
         assigned_to = pick_assignee(
             organisation, planned[0].responsible_role if planned else Role.SUIVI
@@ -465,7 +497,7 @@ def open_case(
                 enrolment=enrolment,
                 trigger_kind=trigger_kind,
                 trigger=trigger,
-                episode_key=episode_key or f"manuel-{uuid.uuid4().hex[:12]}",
+                episode_key=episode_key,
                 reason=reason[:300],
                 procedure_version=version,
                 opened_at=timezone.now(),
@@ -479,40 +511,113 @@ def open_case(
         raise ValidationError(
             _("Un dossier de suivi existe déjà pour cet épisode ou est déjà ouvert.")
         ) from error
+    _plan_steps(case, planned, today=today, acting_user=acting_user)
+    send_due_emails(case, as_of=today, acting_user=acting_user)
+    return case
+
+
+def _planned_steps(trigger: Trigger | None, enrolment: Enrolment) -> list[ProcedureStep]:
+    return [
+        s
+        for s in (trigger.steps.all() if trigger is not None else [])
+        if not s.apprentices_only or enrolment.is_apprenticeship
+    ]
+
+
+def _plan_steps(
+    case: FollowupCase,
+    planned: Sequence[ProcedureStep],
+    *,
+    today: dt.date,
+    acting_user: User | None,
+) -> list[CaseStep]:
+    """Copy the procedure's steps onto the case, after the steps it already has.
+
+    The case's officer holds the steps of their role; another role's steps go to that
+    role's least loaded member (or to the officer when the role has none).
+    """
+    organisation = case.organisation
+    assigned_to = case.assigned_to
     holder_role = (
         Membership.objects.filter(user=assigned_to).values_list("role", flat=True).first()
         if assigned_to is not None
         else None
     )
     holders: dict[str, User | None] = {}
-    for order, planned_step in enumerate(planned, start=1):
+    start = case.steps.aggregate(n=Max("order"))["n"] or 0
+    created = []
+    for order, planned_step in enumerate(planned, start=start + 1):
         role = planned_step.responsible_role
         if role not in holders:
             others = [] if role == holder_role else members_by_load(organisation, role)
             holders[role] = others[0] if others else assigned_to
         due_on = today + dt.timedelta(days=planned_step.due_after_days)
-        create_record(
-            CaseStep,
-            acting_user=acting_user,
-            organisation=organisation,
-            case=case,
-            order=order,
-            action=planned_step.action,
-            label=planned_step.title[:200],
-            template_key=planned_step.template_key,
-            due_on=due_on,
-            responsible_role=role,
-            mandatory=planned_step.mandatory,
-            assigned_to=holders[role],
-            escalate_on=(
-                due_on + dt.timedelta(days=planned_step.escalate_after_days)
-                if planned_step.escalate_after_days is not None
-                else None
-            ),
-            escalate_to_role=planned_step.escalate_to_role,
+        created.append(
+            create_record(
+                CaseStep,
+                acting_user=acting_user,
+                organisation=organisation,
+                case=case,
+                order=order,
+                action=planned_step.action,
+                label=planned_step.title[:200],
+                template_key=planned_step.template_key,
+                due_on=due_on,
+                responsible_role=role,
+                mandatory=planned_step.mandatory,
+                assigned_to=holders[role],
+                escalate_on=(
+                    due_on + dt.timedelta(days=planned_step.escalate_after_days)
+                    if planned_step.escalate_after_days is not None
+                    else None
+                ),
+                escalate_to_role=planned_step.escalate_to_role,
+            )
         )
-    send_due_emails(case, as_of=today, acting_user=acting_user)
-    return case
+    return created
+
+
+@transaction.atomic
+def join_case(
+    case: FollowupCase,
+    *,
+    trigger_kind: str,
+    acting_user: User | None,
+    as_of: dt.date,
+    episode_key: str,
+    reason: str = "",
+    trigger: Trigger | None = None,
+    journal_label: str = "",
+) -> CaseSignal:
+    """A new trigger on an enrolment whose case is open: it joins that case.
+
+    The signal is recorded on the case; the steps its trigger calls for are added, except
+    those already planned and still to do (the same action, the same email); the case
+    keeps its officer.
+    """
+    signal = create_record(
+        CaseSignal,
+        acting_user=acting_user,
+        verb="followup.case_joined",
+        journal_label=journal_label or (_("analyse automatique") if acting_user is None else ""),
+        organisation_id=case.organisation_id,
+        case=case,
+        enrolment_id=case.enrolment_id,
+        trigger_kind=trigger_kind,
+        trigger=trigger,
+        episode_key=episode_key,
+        reason=reason[:300],
+        detected_on=as_of,
+        recorded_at=timezone.now(),
+        recorded_by=acting_user,
+    )
+    todo = set(case.steps.filter(status=StepStatus.TODO).values_list("action", "template_key"))
+    planned = [
+        s for s in _planned_steps(trigger, case.enrolment) if (s.action, s.template_key) not in todo
+    ]
+    _plan_steps(case, planned, today=as_of, acting_user=acting_user)
+    send_due_emails(case, as_of=as_of, acting_user=acting_user)
+    return signal
 
 
 def send_due_emails(
@@ -609,9 +714,12 @@ def complete_step(step: CaseStep, *, acting_user: User, note: str) -> CaseStep:
         raise ValidationError(_("Cette étape n'est plus à faire."))
     if not note.strip():
         raise ValidationError({"note": _("Indiquez le compte rendu de l'action menée.")})
+    kinds = [kind for kind, action in MEETING_ACTIONS.items() if action == step.action]
     if (
         step.action in REPORTED_ACTIONS
-        and not step.meetings.filter(status=MeetingStatus.HELD).exists()
+        and not Meeting.objects.filter(
+            case_id=step.case_id, kind__in=kinds, status=MeetingStatus.HELD
+        ).exists()
     ):
         raise ValidationError(
             _(
@@ -658,7 +766,8 @@ def close_case(
     note: str,
     forced_reason: str = "",
 ) -> FollowupCase:
-    """Close with an outcome and a note (both required).
+    """Close with an outcome and a note (both required). Its meetings still to come are
+    cancelled: everyone invited receives the cancellation (METHOD:CANCEL).
 
     With a mandatory step still to do, only with `forced_reason`; the steps left to do
     (mandatory or not) are then cancelled, carrying the reason.
@@ -683,6 +792,13 @@ def close_case(
                     "pourquoi le dossier est clos quand même."
                 )
             }
+        )
+    now = timezone.now()
+    for meeting in case.meetings.filter(status=MeetingStatus.PLANNED, starts_at__gt=now):
+        cancel_meeting(
+            meeting,
+            acting_user=acting_user,
+            reason=_("Dossier de suivi clos (%(outcome)s).") % {"outcome": Outcome(outcome).label},
         )
     for step_ in left:
         update_record(
@@ -751,10 +867,16 @@ def scan(organisation: Organisation, *, as_of: dt.date) -> list[FollowupCase]:
     if not found:
         return []
     cases_ = FollowupCase.objects.filter(organisation=organisation, enrolment_id__in=list(found))
+    signals_ = CaseSignal.objects.filter(organisation=organisation, enrolment_id__in=list(found))
+    # The kinds already on an open case (its own, or joined): the same concern goes on.
     open_kinds = set(
         cases_.filter(status=CaseStatus.OPEN).values_list("enrolment_id", "trigger_kind")
+    ) | set(
+        signals_.filter(case__status=CaseStatus.OPEN).values_list("enrolment_id", "trigger_kind")
     )
-    seen = set(cases_.values_list("enrolment_id", "trigger_kind", "episode_key"))
+    seen = set(cases_.values_list("enrolment_id", "trigger_kind", "episode_key")) | set(
+        signals_.values_list("enrolment_id", "trigger_kind", "episode_key")
+    )
     enrolments = Enrolment.objects.select_related("learner", "session", "organisation").in_bulk(
         list(found)
     )
@@ -777,7 +899,8 @@ def scan(organisation: Organisation, *, as_of: dt.date) -> list[FollowupCase]:
             except ValidationError:
                 continue  # opened meanwhile by another worker
             open_kinds.add((enrolment_id, kind))
-            opened.append(case)
+            if case.trigger_kind == kind and case.episode_key == d.episode_key:
+                opened.append(case)
     return opened
 
 
@@ -1003,6 +1126,7 @@ def schedule_meeting(
                 {"kind": _("Aucun tuteur n'est renseigné pour cette inscription.")}
             )
     members = _staff_of(case, staff)
+    _check_future(starts_at)
     step = (
         case.steps.filter(action=MEETING_ACTIONS[MeetingKind(kind)], status=StepStatus.TODO)
         .exclude(meetings__status__in=[MeetingStatus.PLANNED, MeetingStatus.HELD])
@@ -1029,6 +1153,19 @@ def schedule_meeting(
     return meeting
 
 
+def _check_future(starts_at: dt.datetime) -> None:
+    """Invitations go only to a meeting still to come (a past one would invite to nothing)."""
+    if starts_at <= timezone.now():
+        raise ValidationError(
+            {
+                "starts_at": _(
+                    "Ce rendez-vous est dans le passé : aucune invitation ne peut être "
+                    "envoyée. Choisissez une date à venir."
+                )
+            }
+        )
+
+
 def _check_planned(meeting: Meeting) -> None:
     if not meeting.is_planned:
         raise ValidationError(_("Ce rendez-vous n'est plus à venir."))
@@ -1047,6 +1184,7 @@ def reschedule_meeting(
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     _check_planned(meeting)
     _check_aware(starts_at, "starts_at")
+    _check_future(starts_at)
     if not place.strip():
         raise ValidationError({"place": _("Indiquez le lieu ou le lien du rendez-vous.")})
     update_record(
@@ -1092,7 +1230,7 @@ def write_report(meeting: Meeting, *, acting_user: User, report: str) -> Meeting
         raise ValidationError(_("Le compte rendu se rédige une fois le rendez-vous passé."))
     if not report.strip():
         raise ValidationError({"report": _("Rédigez le compte rendu du rendez-vous.")})
-    return update_record(
+    meeting = update_record(
         meeting,
         acting_user=acting_user,
         verb="followup.meeting_reported",
@@ -1100,6 +1238,33 @@ def write_report(meeting: Meeting, *, acting_user: User, report: str) -> Meeting
         report=report.strip(),
         report_written_at=timezone.now(),
         report_by=acting_user,
+    )
+    _complete_reported_step(meeting, acting_user=acting_user)
+    return meeting
+
+
+def _complete_reported_step(meeting: Meeting, *, acting_user: User) -> CaseStep | None:
+    """A held meeting carries out its step: the one it was linked to, or else the case's
+    first step of its kind still to do (an interview on a second meeting counts too)."""
+    action = MEETING_ACTIONS[MeetingKind(meeting.kind)]
+    if action not in REPORTED_ACTIONS:
+        return None
+    steps = CaseStep.objects.select_for_update().filter(
+        case_id=meeting.case_id, action=action, status=StepStatus.TODO
+    )
+    step = steps.filter(pk=meeting.step_id).first() or steps.order_by("order", "pk").first()
+    if step is None or not meeting.case.is_open:
+        return None
+    if meeting.step_id != step.pk:
+        update_record(meeting, acting_user=acting_user, step=step)
+    return update_record(
+        step,
+        acting_user=acting_user,
+        verb="followup.step_done",
+        status=StepStatus.DONE,
+        done_at=timezone.now(),
+        done_by=acting_user,
+        note=_("%(meeting)s : compte rendu rédigé.") % {"meeting": meeting},
     )
 
 
@@ -1241,7 +1406,7 @@ def submit_liaison_sheet(enrolment: Enrolment, tutor: Tutor, **values: Any) -> L
     """The tutor's sheet, from their personal link (no account needed).
 
     With the alert ticked, the procedure's tutor-alert trigger opens a case for this sheet
-    (or the sheet joins the tutor-alert case already open for the enrolment).
+    (or joins the case already open for the enrolment).
     """
     enrolment = Enrolment.objects.select_for_update().select_related("learner").get(pk=enrolment.pk)
     if enrolment.tutor_id != tutor.pk:
@@ -1265,22 +1430,18 @@ def submit_liaison_sheet(enrolment: Enrolment, tutor: Tutor, **values: Any) -> L
         **fields,
     )
     if sheet.alert:
-        case = FollowupCase.objects.filter(
-            enrolment=enrolment, trigger_kind=TriggerKind.TUTOR_ALERT, status=CaseStatus.OPEN
-        ).first()
-        if case is None:
-            reason = _("Alerte du tuteur (fiche de liaison du %(day)s) : %(text)s") % {
-                "day": timezone.localdate().strftime("%d/%m/%Y"),
-                "text": fields["difficulties"] or fields["comments"] or _("à contacter"),
-            }
-            case = open_case(
-                enrolment,
-                trigger_kind=TriggerKind.TUTOR_ALERT,
-                acting_user=tutor.user,
-                episode_key=f"fiche-{sheet.pk}",
-                reason=reason,
-                journal_label=who,
-            )
+        reason = _("Alerte du tuteur (fiche de liaison du %(day)s) : %(text)s") % {
+            "day": timezone.localdate().strftime("%d/%m/%Y"),
+            "text": fields["difficulties"] or fields["comments"] or _("à contacter"),
+        }
+        case = open_case(
+            enrolment,
+            trigger_kind=TriggerKind.TUTOR_ALERT,
+            acting_user=tutor.user,
+            episode_key=f"fiche-{sheet.pk}",
+            reason=reason,
+            journal_label=who,
+        )
         update_record(sheet, acting_user=tutor.user, journal_label=who, case=case)
     return sheet
 

@@ -345,6 +345,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "calls": case.calls.select_related("created_by"),
             "meetings": meetings,
             "measures": case.measures.all(),
+            "signals": case.signals.all(),
             "sheets": case.liaison_sheets.select_related("tutor"),
             "emails": [(m, status_label(m)) for m in selectors.case_messages(case, meetings)],
             "may_work": may_work,
@@ -373,6 +374,7 @@ def case_open(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     form = CaseOpenForm(request.POST or None)
+    already_open = services.open_case_of(enrolment)
     if request.method == "POST" and form.is_valid():
         try:
             case = services.open_case(
@@ -384,9 +386,20 @@ def case_open(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             crud.show_errors(form, error)
         else:
-            messages.success(request, _("Dossier de suivi ouvert."))
+            if already_open is not None and case.pk == already_open.pk:
+                messages.success(
+                    request,
+                    _("Motif rattaché au dossier de suivi déjà ouvert (n° %(pk)s).")
+                    % {"pk": case.pk},
+                )
+            else:
+                messages.success(request, _("Dossier de suivi ouvert."))
             return redirect(case)
-    return render(request, "followup/case_open.html", {"enrolment": enrolment, "form": form})
+    return render(
+        request,
+        "followup/case_open.html",
+        {"enrolment": enrolment, "form": form, "already_open": already_open},
+    )
 
 
 @capability_required(WORK)
@@ -776,7 +789,8 @@ def dropout_stats(request: HttpRequest) -> HttpResponse:
     cleaned = filters.cleaned_data if filters.is_valid() else {}
     today = timezone.localdate()
     end = cleaned.get("end") or today
-    start = cleaned.get("start") or dt.date(end.year - 1, end.month, 1)
+    # By default the year so far: the period of the dashboard's figure.
+    start = cleaned.get("start") or dt.date(end.year, 1, 1)
     if start > end:
         start, end = end, start
     stats = selectors.dropout_stats(organisation, start, end, cleaned.get("period") or "mois")

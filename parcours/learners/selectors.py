@@ -263,3 +263,53 @@ def reviews_due(sheets: QuerySet[AdaptationSheet], day: dt.date) -> QuerySet[Ada
 
 def sheet_measures(sheet: AdaptationSheet) -> QuerySet[AdaptationMeasure]:
     return sheet.measures.select_related("responsible", "attested_by").order_by("pk")
+
+
+# The dropout rate: one definition, for every page that shows it.
+
+
+@dataclass(frozen=True)
+class DropoutRate:
+    """Taux d'abandon = abandons / inscriptions, sur la période [start, end].
+
+    The enrolments are those active at some point of the period (enrolled on or before
+    its end, not ended before its start); the dropouts, those of them that ended in a
+    dropout (status abandon) within the period.
+    """
+
+    start: dt.date
+    end: dt.date
+    enrolments: int
+    dropouts: int
+
+    @property
+    def rate(self) -> float | None:
+        """Dropouts per 100 enrolments, to one decimal; None without enrolments."""
+        return round(100 * self.dropouts / self.enrolments, 1) if self.enrolments else None
+
+    @property
+    def definition(self) -> str:
+        return _(
+            "Taux d'abandon = abandons / inscriptions sur la période du %(start)s au %(end)s "
+            "(inscriptions en cours à un moment de la période ; abandons survenus dans la "
+            "période)."
+        ) % {"start": self.start.strftime("%d/%m/%Y"), "end": self.end.strftime("%d/%m/%Y")}
+
+
+def enrolments_in_period(organisation: Any, start: dt.date, end: dt.date) -> QuerySet[Enrolment]:
+    """The enrolments active at some point of [start, end] (the rate's denominator)."""
+    return Enrolment.objects.filter(organisation=organisation, enrolled_on__lte=end).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=start)
+    )
+
+
+def dropped_in_period(start: dt.date, end: dt.date) -> Q:
+    """Of those, the ones that ended in a dropout within [start, end] (the numerator)."""
+    return Q(status=EnrolmentStatus.ABANDON, ended_on__gte=start, ended_on__lte=end)
+
+
+def dropout_rate(organisation: Any, start: dt.date, end: dt.date) -> DropoutRate:
+    counts = enrolments_in_period(organisation, start, end).aggregate(
+        n=Count("pk"), d=Count("pk", filter=dropped_in_period(start, end))
+    )
+    return DropoutRate(start, end, counts["n"], counts["d"])
