@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.test import Client, override_settings
 from PIL import Image, ImageDraw
@@ -470,3 +471,108 @@ def test_the_worker_emails_each_learner_their_link_once(room: Room) -> None:
     with at(DURING):
         page = Client().get(path_of(link.group(0)))
     assert page.status_code == 200 and page.context["learner"] == room.other.learner
+
+
+# --- The trainer's word, the closed sheet, the personal codes --------------------------
+
+
+def trainer_client() -> Client:
+    return login(User.objects.get(email="suivi@forma.test"))
+
+
+def test_signing_keeps_the_trainers_marks_and_flags_the_conflict(room: Room) -> None:
+    camille, lea = room.world.enrolment, room.other
+    as_trainer = trainer_client()
+    roll = f"/seances/{room.slot.pk}/"
+    with at(DURING):
+        as_trainer.post(roll, {f"status-{camille.pk}": "present", f"status-{lea.pk}": "absent"})
+    late = START + dt.timedelta(minutes=80)  # the trainer opens the QR code mid-séance
+    with at(late):
+        page = as_trainer.get(f"/emargement/seance/{room.slot.pk}/")
+        scan = login(room.camille_user).get(path_of(page.context["qr_url"]))
+        assert sign_with_grant(login(room.camille_user), grant_of(scan)).status_code == 200
+        link = Client().get(link_path(room.slot, lea))
+        assert sign_with_grant(Client(), grant_of(link)).status_code == 200
+
+    marks = {m.enrolment_id: m for m in AttendanceMark.objects.filter(slot=room.slot)}
+    assert (marks[camille.pk].status, marks[camille.pk].method) == ("present", "formateur")
+    assert (marks[lea.pk].status, marks[lea.pk].method) == ("absent", "formateur")
+    assert marks[camille.pk].minutes_late is None
+    assert Signature.objects.filter(slot=room.slot, mark__isnull=False).count() == 2
+
+    # The séance page flags the one conflict, for the trainer to settle.
+    with at(late):
+        page = as_trainer.get(roll)
+    lines = [line for line in page.context["conflicts"]]
+    assert [line.enrolment for line in lines] == [lea]
+    assert "Désaccords à trancher" in text(page) and text(page).count("data-conflict-flag") == 1
+    with at(late):
+        settled = as_trainer.post(
+            f"/presences/{marks[lea.pk].pk}/desaccord/", {"decision": "present"}, follow=True
+        )
+    assert "Désaccord tranché." in text(settled) and not settled.context["conflicts"]
+    mark = AttendanceMark.objects.get(pk=marks[lea.pk].pk)
+    assert (mark.status, mark.method) == ("present", "formateur")
+    assert mark.conflict_settled_at == late
+    assert JournalEntry.objects.filter(
+        verb="attendance.conflict_settled", object_id=str(mark.pk)
+    ).exists()
+
+
+def test_a_qr_code_opened_mid_seance_does_not_make_the_group_late(room: Room) -> None:
+    late = START + dt.timedelta(minutes=80)
+    with at(late):
+        page = trainer_client().get(f"/emargement/seance/{room.slot.pk}/")
+        client = login(room.camille_user)
+        scan = client.get(path_of(page.context["qr_url"]))
+        sign_with_grant(client, grant_of(scan))
+    mark = AttendanceMark.objects.get(enrolment=room.world.enrolment)
+    assert (mark.status, mark.minutes_late, mark.method) == ("present", None, "qr")
+
+
+def test_once_countersigned_the_sheet_refuses_signatures(room: Room) -> None:
+    as_trainer = trainer_client()
+    before = END - dt.timedelta(minutes=10)
+    with at(before):
+        page = as_trainer.get(f"/emargement/seance/{room.slot.pk}/")
+        qr = page.context["qr_url"]
+        scan = login(room.camille_user).get(path_of(qr))
+        codes = as_trainer.post(f"/emargement/seance/{room.slot.pk}/codes/")
+        code = dict((e.pk, c) for e, c in codes.context["codes"])[room.other.pk]
+        as_trainer.post(
+            f"/emargement/seance/{room.slot.pk}/contresigner/", {"signature": png_data_url()}
+        )
+    after = before + dt.timedelta(seconds=20)
+    with at(after):
+        refused = [
+            sign_with_grant(login(room.camille_user), grant_of(scan)),  # a page left open
+            login(room.camille_user).get(path_of(qr)),
+            Client().get(link_path(room.slot, room.other)),
+            Client().post("/emargement/code/", {"code": code}),
+        ]
+        page = as_trainer.get(f"/emargement/seance/{room.slot.pk}/")
+        polled = as_trainer.get(f"/emargement/seance/{room.slot.pk}/qr.json").json()
+    for response in refused:
+        assert response.status_code == 403
+        assert "La feuille d'émargement de cette séance est close" in text(response)
+    assert not AttendanceMark.objects.exists()
+    assert not page.context["is_open"] and "Feuille close" in text(page)
+    assert polled == {"open": False, "svg": "", "url": "", "seconds_left": 0}
+
+
+def test_personal_codes_say_where_to_type_them(room: Room) -> None:
+    with at(DURING):
+        codes = trainer_client().post(f"/emargement/seance/{room.slot.pk}/codes/")
+        code = dict((e.pk, c) for e, c in codes.context["codes"])[room.other.pk]
+        form = Client().get("/emargement/code/")
+        phone = Client()
+        typed = phone.post("/emargement/code/", {"code": code})
+        done = sign_with_grant(phone, grant_of(typed))
+    printed = text(codes)
+    assert f"{django_settings.SITE_URL}/emargement/code/" in printed
+    assert printed.count("<svg") == 1  # the QR code of that address
+    assert form.status_code == 200 and 'name="code"' in text(form)
+    assert typed.status_code == 200 and "Léa Durand" in text(typed)
+    assert done.status_code == 200
+    signature = Signature.objects.get(mark__enrolment=room.other)
+    assert signature.method == "code" and signature.get_method_display() == "Code personnel"

@@ -4,6 +4,7 @@ session, cause and period, SVG charts, CSV) for staff and the auditor, per organ
 
 import csv
 import datetime as dt
+import html
 import io
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -197,3 +198,18 @@ def test_the_dropout_statistics(
     theirs = login(outsider).get(url + query + "&format=csv").content.decode()
     assert "Ensemble,Toutes les inscriptions,0,0," in theirs
     assert "Paie" not in theirs
+
+
+def test_one_dropout_rate_on_the_dashboard_and_the_statistics(cohort: World, director) -> None:
+    as_director = login(director)
+    with time_machine.travel(dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC), tick=False):
+        home = as_director.get("/")
+        stats = as_director.get(reverse("followup:dropout_stats"))  # by default: the year so far
+    assert (home.context["dropouts_this_year"], home.context["dropout_rate"]) == (3, 50.0)
+    total = stats.context["stats"].total
+    assert (total.dropouts, total.rate) == (3, 50.0)
+    definition = (
+        "Taux d'abandon = abandons / inscriptions sur la période du 01/01/2026 au 30/06/2026"
+    )
+    for page in (home, stats):
+        assert definition in html.unescape(page.content.decode())

@@ -4,6 +4,7 @@ an interview step is not done, the intermediate review, and other measures; all 
 case page and on the learner's timeline, and out of reach of another organisation."""
 
 import datetime as dt
+import html
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -413,3 +414,105 @@ def test_interactions_are_out_of_reach_of_others(
     assert Call.objects.count() == Measure.objects.count() == 0
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.PLANNED and meeting.sequence == 0
+
+
+def test_closing_a_case_cancels_its_future_meetings(case: FollowupCase, officer) -> None:
+    with time_machine.travel(at(D(2026, 4, 2), 9), tick=False):
+        past = services.schedule_meeting(
+            case,
+            acting_user=officer,
+            kind="entretien",
+            starts_at=at(D(2026, 4, 3), 10),
+            duration_minutes=30,
+            place="Salle 1",
+            staff=[officer],
+        )
+        coming = services.schedule_meeting(
+            case,
+            acting_user=officer,
+            kind="bilan",
+            starts_at=at(D(2026, 4, 20), 10),
+            duration_minutes=60,
+            place="Salle 2",
+            staff=[officer],
+        )
+    with time_machine.travel(at(D(2026, 4, 8), 9), tick=False):
+        response = login(officer).post(
+            reverse("followup:case_close", args=[case.pk]),
+            {
+                "outcome": "reengage",
+                "note": "Revenu en formation.",
+                "forced_reason": "Revenu avant le bilan.",
+            },
+        )
+    assert response.status_code == 302
+    past.refresh_from_db()
+    coming.refresh_from_db()
+    assert past.status == MeetingStatus.PLANNED  # already past: its report may be written
+    assert coming.status == MeetingStatus.CANCELLED and coming.sequence == 1
+    assert "Dossier de suivi clos" in coming.cancel_reason
+    cancels = Message.objects.filter(related_key=coming.related_key, subject__startswith="Annulé")
+    assert sorted(cancels.values_list("to", flat=True)) == [
+        "camille.a@exemple.fr",
+        "suivi@forma.test",
+    ]
+    calendar = invitation(cancels.first())
+    assert calendar["method"] == "CANCEL"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["uid"]) == coming.uid and int(event["sequence"]) == 1
+
+
+def test_an_interview_held_on_a_second_meeting_completes_the_step(
+    case: FollowupCase, officer
+) -> None:
+    interview = case.steps.get(action=Action.INTERVIEW)
+    with time_machine.travel(at(D(2026, 4, 2), 9), tick=False):
+        first = services.schedule_meeting(
+            case,
+            acting_user=officer,
+            kind="entretien",
+            starts_at=at(D(2026, 4, 3), 10),
+            duration_minutes=30,
+            place="Salle 1",
+            staff=[officer],
+        )
+    # The learner did not come: a second interview is planned.
+    with time_machine.travel(at(D(2026, 4, 3), 11), tick=False):
+        second = services.schedule_meeting(
+            case,
+            acting_user=officer,
+            kind="entretien",
+            starts_at=at(D(2026, 4, 6), 10),
+            duration_minutes=30,
+            place="Salle 1",
+            staff=[officer],
+        )
+    assert first.step == interview and second.step is None  # only the first was linked
+    with time_machine.travel(at(D(2026, 4, 6), 11), tick=False):
+        response = login(officer).post(
+            reverse("followup:meeting_report", args=[second.pk]),
+            {"report": "Objectifs revus ; reprise lundi."},
+        )
+    assert response.status_code == 302
+    interview.refresh_from_db()
+    second.refresh_from_db()
+    assert interview.status == StepStatus.DONE and interview.done_by == officer
+    assert second.step == interview and "compte rendu rédigé" in interview.note
+
+
+def test_a_meeting_in_the_past_cannot_be_scheduled(case: FollowupCase, officer) -> None:
+    with time_machine.travel(at(D(2026, 4, 8), 9), tick=False):
+        response = login(officer).post(
+            reverse("followup:meeting_schedule", args=[case.pk]),
+            {
+                "kind": "entretien",
+                "starts_at": "2026-04-07T10:00",
+                "duration_minutes": "30",
+                "place": "Salle 1",
+                "staff": [str(officer.pk)],
+            },
+        )
+    assert response.status_code == 200
+    assert "Ce rendez-vous est dans le passé" in html.unescape(response.content.decode())
+    assert not Meeting.objects.exists()
+    assert not Message.objects.filter(related_key__startswith="meeting:").exists()

@@ -250,10 +250,10 @@ def enter_code(request: HttpRequest) -> HttpResponse:
         else:
             code = signing.find_open_code(typed, now)
             slot = code.slot
-            signing.check_window(slot, now)
     except Refused as refusal:
         return _code_page(request, slot, grant_value, error=refusal.message, status=400)
     try:
+        signing.check_window(slot, now)
         enrolment = code.enrolment
         known = signing.known_learner(request)
         if known is not None and known.pk != enrolment.learner_id:
