@@ -1252,7 +1252,8 @@ def _complete_reported_step(meeting: Meeting, *, acting_user: User) -> CaseStep 
     steps = CaseStep.objects.select_for_update().filter(
         case_id=meeting.case_id, action=action, status=StepStatus.TODO
     )
-    step = steps.filter(pk=meeting.step_id).first() or steps.order_by("order", "pk").first()
+    linked = steps.filter(pk=meeting.step_id).first() if meeting.step_id is not None else None
+    step = linked or steps.order_by("order", "pk").first()
     if step is None or not meeting.case.is_open:
         return None
     if meeting.step_id != step.pk:
