@@ -16,8 +16,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from parcours.attendance.models import AttendanceMark
 from parcours.core.models import JournalEntry, User
-from parcours.followup import services as followup_services
 from parcours.followup.models import CaseStatus, FollowupCase
+from parcours.followup.services import procedure as procedure_services
 from parcours.learners.models import Enrolment, Learner
 from parcours.programmes.models import Session, Slot
 from tests.conftest import PASSWORD, World
@@ -40,7 +40,7 @@ def test_an_officer_walks_a_case_from_the_at_risk_list_to_closure(
     officer: User,
 ) -> None:
     org, today = world_a.org, timezone.localdate()
-    followup_services.ensure_default_procedure(org)
+    procedure_services.ensure_default_procedure(org)
     session = Session.objects.create(
         organisation=org,
         programme=world_a.programme,

@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from parcours.core.models import JournalEntry
-from parcours.followup import services
 from parcours.followup.models import Dropout, TriggerKind
+from parcours.followup.services import cases as case_services
+from parcours.followup.services import dropouts as dropout_services
+from parcours.followup.services import steps as step_services
 from parcours.learners import services as learner_services
 from parcours.learners.models import EnrolmentStatus
 from parcours.programmes import services as programme_services
@@ -46,11 +48,11 @@ def test_a_case_closed_on_abandon_leads_to_the_dropout_record(
         world_a.enrolment, EnrolmentStatus.EN_COURS, acting_user=director, on=D(2026, 3, 2)
     )
     with time_machine.travel(at(D(2026, 4, 1)), tick=False):
-        case = services.open_case(
+        case = case_services.open_case(
             world_a.enrolment, trigger_kind=TriggerKind.MANUAL, acting_user=officer
         )
         call = case.steps.get(action="appel")
-        services.complete_step(call, acting_user=officer, note="Joint : a trouvé un emploi.")
+        step_services.complete_step(call, acting_user=officer, note="Joint : a trouvé un emploi.")
     as_officer = login(officer)
     with time_machine.travel(at(D(2026, 4, 20), 11), tick=False):
         response = as_officer.post(
@@ -150,7 +152,9 @@ def cohort(world_a: World, director) -> World:
         (enrolments[1], D(2026, 4, 15), "financiere"),
         (enrolments[4], D(2026, 5, 5), "sante"),
     ]:
-        services.record_dropout(enrolment, acting_user=director, on=day, reason=reason, detail="")
+        dropout_services.record_dropout(
+            enrolment, acting_user=director, on=day, reason=reason, detail=""
+        )
     return world_a
 
 

@@ -13,7 +13,6 @@ from parcours.attendance import services as attendance
 from parcours.attendance.models import Method
 from parcours.core import jobs
 from parcours.core.models import Job, JournalEntry
-from parcours.followup import services
 from parcours.followup.models import (
     Action,
     CaseStatus,
@@ -22,6 +21,9 @@ from parcours.followup.models import (
     StepStatus,
     TriggerKind,
 )
+from parcours.followup.services import cases as case_services
+from parcours.followup.services import interactions as interaction_services
+from parcours.followup.services import procedure as procedure_services
 from parcours.programmes import services as programme_services
 from tests.conftest import World, login
 
@@ -44,7 +46,7 @@ def mark(world: World, day: dt.date, status: str, director) -> None:
 
 def run_scan(world: World, day: dt.date) -> list[FollowupCase]:
     with time_machine.travel(at(day), tick=False):
-        return services.scan(world.org, as_of=day)
+        return case_services.scan(world.org, as_of=day)
 
 
 D = dt.date  # brevity
@@ -107,7 +109,7 @@ def test_a_new_run_of_absences_opens_a_new_case_once_the_first_is_closed(
     (first,) = run_scan(world, D(2026, 3, 11))
 
     with time_machine.travel(at(D(2026, 3, 16)), tick=False):
-        services.close_case(
+        case_services.close_case(
             first,
             acting_user=officer,
             outcome="reengage",
@@ -187,7 +189,7 @@ def test_staff_open_a_case_by_hand_from_an_enrolment(world_a: World, officer) ->
 @pytest.fixture
 def manual_case(world_a: World, officer) -> FollowupCase:
     with time_machine.travel(at(D(2026, 4, 1), 10), tick=False):
-        return services.open_case(
+        return case_services.open_case(
             world_a.enrolment,
             trigger_kind=TriggerKind.MANUAL,
             acting_user=officer,
@@ -209,12 +211,12 @@ def test_overdue_steps_are_flagged_then_escalated(
         board = as_officer.get(reverse("followup:dashboard")).content.decode()
         assert "Signalé par le formateur" in board
         assert board.count(manual_case.get_absolute_url()) >= 3  # 2 overdue steps + the case
-        assert services.escalate_overdue(manual_case.organisation, as_of=D(2026, 4, 9)) == []
+        assert case_services.escalate_overdue(manual_case.organisation, as_of=D(2026, 4, 9)) == []
 
     with time_machine.travel(at(D(2026, 4, 11), 2), tick=False):
-        escalated = services.escalate_overdue(manual_case.organisation, as_of=D(2026, 4, 11))
+        escalated = case_services.escalate_overdue(manual_case.organisation, as_of=D(2026, 4, 11))
         assert [s.pk for s in escalated] == [interview.pk]
-        assert services.escalate_overdue(manual_case.organisation, as_of=D(2026, 4, 12)) == []
+        assert case_services.escalate_overdue(manual_case.organisation, as_of=D(2026, 4, 12)) == []
         board = login(quality).get(reverse("followup:dashboard")).content.decode()
     interview.refresh_from_db()
     assert interview.escalated_at == at(D(2026, 4, 11), 2)
@@ -264,7 +266,7 @@ def test_closing_needs_an_outcome_a_note_and_the_mandatory_steps_done(
 
     # The interview counts as done once the meeting's report is written.
     with time_machine.travel(at(D(2026, 4, 1), 10), tick=False):
-        meeting = services.schedule_meeting(
+        meeting = interaction_services.schedule_meeting(
             manual_case,
             acting_user=officer,
             kind="entretien",
@@ -273,7 +275,9 @@ def test_closing_needs_an_outcome_a_note_and_the_mandatory_steps_done(
             place="Salle 1",
             staff=[officer],
         )
-    services.write_report(meeting, acting_user=officer, report="Point fait ; reprise lundi.")
+    interaction_services.write_report(
+        meeting, acting_user=officer, report="Point fait ; reprise lundi."
+    )
     for step in manual_case.steps.all():
         as_officer.post(reverse("followup:step_done", args=[step.pk]), {"note": "Fait."})
     response = as_officer.post(url, {"outcome": "reengage", "note": "Revenu en formation."})
@@ -337,8 +341,8 @@ def world_name(case: FollowupCase) -> str:
 def test_every_followup_url_is_closed_to_another_organisation(
     manual_case: FollowupCase, outsider, quality, world_b: World
 ) -> None:
-    services.ensure_default_procedure(manual_case.organisation)
-    draft = services.start_draft(manual_case.organisation, acting_user=quality)
+    procedure_services.ensure_default_procedure(manual_case.organisation)
+    draft = procedure_services.start_draft(manual_case.organisation, acting_user=quality)
     step = manual_case.steps.first()
     trigger = draft.triggers.first()
     as_outsider = login(outsider)
@@ -468,7 +472,7 @@ def test_lists_and_dashboard_run_a_bounded_number_of_queries(
             enrolment = learner_services.enrol(
                 learner, world_a.session, acting_user=director, enrolled_on=D(2026, 3, 1)
             )
-            services.open_case(
+            case_services.open_case(
                 enrolment, trigger_kind=TriggerKind.MANUAL, acting_user=officer, reason="x"
             )
     with time_machine.travel(at(D(2026, 4, 3), 10), tick=False):

@@ -15,7 +15,6 @@ from django.utils.html import escape
 from icalendar import Calendar
 
 from parcours.core.models import JournalEntry
-from parcours.followup import services
 from parcours.followup.models import (
     Action,
     Call,
@@ -27,6 +26,8 @@ from parcours.followup.models import (
     StepStatus,
     TriggerKind,
 )
+from parcours.followup.services import cases as case_services
+from parcours.followup.services import interactions as interaction_services
 from parcours.learners import services as learner_services
 from parcours.messaging.models import Message
 from tests.conftest import World, login
@@ -43,7 +44,7 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 def case(world_a: World, officer) -> FollowupCase:
     """A manual case opened on 1 April 2026: a call (J+2) and an interview (J+7)."""
     with time_machine.travel(at(D(2026, 4, 1), 10), tick=False):
-        return services.open_case(
+        return case_services.open_case(
             world_a.enrolment,
             trigger_kind=TriggerKind.MANUAL,
             acting_user=officer,
@@ -180,7 +181,7 @@ def test_moving_and_cancelling_a_meeting_send_updated_invitations(
     case: FollowupCase, officer, director, tutor
 ) -> None:
     with time_machine.travel(at(D(2026, 4, 2), 9), tick=False):
-        meeting = services.schedule_meeting(
+        meeting = interaction_services.schedule_meeting(
             case,
             acting_user=officer,
             kind="tripartite",
@@ -274,10 +275,10 @@ def test_a_tripartite_meeting_needs_a_tutor(case: FollowupCase, officer) -> None
 
 def test_the_intermediate_review_has_its_structured_form(world_a: World, officer) -> None:
     with time_machine.travel(at(D(2026, 4, 1), 10), tick=False):
-        case = services.open_case(
+        case = case_services.open_case(
             world_a.enrolment, trigger_kind=TriggerKind.MANUAL, acting_user=officer
         )
-        meeting = services.schedule_meeting(
+        meeting = interaction_services.schedule_meeting(
             case,
             acting_user=officer,
             kind="bilan",
@@ -337,7 +338,7 @@ def test_measures_and_emails_show_on_the_case_and_the_timeline(case: FollowupCas
         verb="followup.measure_recorded", object_id=str(measure.pk)
     ).exists()
     with time_machine.travel(at(D(2026, 4, 2), 9), tick=False):
-        services.schedule_meeting(
+        interaction_services.schedule_meeting(
             case,
             acting_user=officer,
             kind="entretien",
@@ -362,7 +363,7 @@ def test_interactions_are_out_of_reach_of_others(
     case: FollowupCase, officer, outsider, auditor, world_b
 ) -> None:
     with time_machine.travel(at(D(2026, 4, 2), 9), tick=False):
-        meeting = services.schedule_meeting(
+        meeting = interaction_services.schedule_meeting(
             case,
             acting_user=officer,
             kind="entretien",
@@ -402,7 +403,7 @@ def test_interactions_are_out_of_reach_of_others(
         assert as_auditor.post(url, data).status_code == 403, url
     # A member of another organisation cannot be put on the meeting.
     with pytest.raises(Exception, match="membres de l'équipe"):
-        services.schedule_meeting(
+        interaction_services.schedule_meeting(
             case,
             acting_user=officer,
             kind="entretien",
@@ -418,7 +419,7 @@ def test_interactions_are_out_of_reach_of_others(
 
 def test_closing_a_case_cancels_its_future_meetings(case: FollowupCase, officer) -> None:
     with time_machine.travel(at(D(2026, 4, 2), 9), tick=False):
-        past = services.schedule_meeting(
+        past = interaction_services.schedule_meeting(
             case,
             acting_user=officer,
             kind="entretien",
@@ -427,7 +428,7 @@ def test_closing_a_case_cancels_its_future_meetings(case: FollowupCase, officer)
             place="Salle 1",
             staff=[officer],
         )
-        coming = services.schedule_meeting(
+        coming = interaction_services.schedule_meeting(
             case,
             acting_user=officer,
             kind="bilan",
@@ -467,7 +468,7 @@ def test_an_interview_held_on_a_second_meeting_completes_the_step(
 ) -> None:
     interview = case.steps.get(action=Action.INTERVIEW)
     with time_machine.travel(at(D(2026, 4, 2), 9), tick=False):
-        first = services.schedule_meeting(
+        first = interaction_services.schedule_meeting(
             case,
             acting_user=officer,
             kind="entretien",
@@ -478,7 +479,7 @@ def test_an_interview_held_on_a_second_meeting_completes_the_step(
         )
     # The learner did not come: a second interview is planned.
     with time_machine.travel(at(D(2026, 4, 3), 11), tick=False):
-        second = services.schedule_meeting(
+        second = interaction_services.schedule_meeting(
             case,
             acting_user=officer,
             kind="entretien",

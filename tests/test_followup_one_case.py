@@ -16,7 +16,6 @@ from parcours.attendance.models import Method
 from parcours.core import journal
 from parcours.core.models import JournalEntry, Role
 from parcours.engagement.models import RiskScore
-from parcours.followup import services
 from parcours.followup.models import (
     Action,
     CaseStatus,
@@ -24,6 +23,10 @@ from parcours.followup.models import (
     StepStatus,
     TriggerKind,
 )
+from parcours.followup.services import cases as case_services
+from parcours.followup.services import liaison as liaison_services
+from parcours.followup.services import procedure as procedure_services
+from parcours.followup.services import steps as step_services
 from parcours.learners import services as learner_services
 from parcours.programmes import services as programme_services
 from tests.conftest import World, _member, login
@@ -51,7 +54,7 @@ def absences_case(world_a: World, director, officer) -> FollowupCase:
             attendance.record_mark(
                 slot, world_a.enrolment, status, acting_user=director, method=Method.TRAINER
             )
-        (case,) = services.scan(world_a.org, as_of=D(2026, 3, 11))
+        (case,) = case_services.scan(world_a.org, as_of=D(2026, 3, 11))
     assert case.trigger_kind == TriggerKind.ABSENCES and case.assigned_to == officer
     return case
 
@@ -63,7 +66,7 @@ def test_a_second_trigger_joins_the_open_case_with_its_steps_and_one_officer(
     other = _member(org_a, Role.SUIVI, "suivi2@forma.test")
     call = absences_case.steps.get(action=Action.CALL)
     with time_machine.travel(at(D(2026, 3, 12), 10), tick=False):
-        services.complete_step(call, acting_user=officer, note="Joint, revient lundi.")
+        step_services.complete_step(call, acting_user=officer, note="Joint, revient lundi.")
     RiskScore.objects.create(
         organisation=world_a.org,
         enrolment=world_a.enrolment,
@@ -74,7 +77,7 @@ def test_a_second_trigger_joins_the_open_case_with_its_steps_and_one_officer(
     )
 
     with time_machine.travel(at(D(2026, 3, 12)), tick=False):
-        opened = services.scan(world_a.org, as_of=D(2026, 3, 12))
+        opened = case_services.scan(world_a.org, as_of=D(2026, 3, 12))
 
     assert opened == []
     case = FollowupCase.objects.get()
@@ -92,7 +95,7 @@ def test_a_second_trigger_joins_the_open_case_with_its_steps_and_one_officer(
     assert JournalEntry.objects.filter(verb="followup.case_joined").count() == 1
     # The next nights: nothing more (the same episode, the same kind).
     with time_machine.travel(at(D(2026, 3, 13)), tick=False):
-        assert services.scan(world_a.org, as_of=D(2026, 3, 13)) == []
+        assert case_services.scan(world_a.org, as_of=D(2026, 3, 13)) == []
     assert case.signals.count() == 1 and FollowupCase.objects.count() == 1
 
     page = login(officer).get(case.get_absolute_url()).content.decode()
@@ -132,7 +135,7 @@ def test_a_tutor_alert_joins_the_open_case(
     )
     learner_services.update_enrolment(world_a.enrolment, acting_user=director, tutor=tutor)
     with time_machine.travel(at(D(2026, 3, 13), 10), tick=False):
-        sheet = services.submit_liaison_sheet(
+        sheet = liaison_services.submit_liaison_sheet(
             world_a.enrolment,
             tutor,
             company_attendance="absences_frequentes",
@@ -151,7 +154,7 @@ def test_the_migration_merges_open_duplicates_into_the_earliest_case(
 ) -> None:
     other = _member(org_a, Role.SUIVI, "suivi2@forma.test")
     with time_machine.travel(at(D(2026, 3, 11)), tick=False):
-        services.ensure_default_procedure(world_a.org)
+        procedure_services.ensure_default_procedure(world_a.org)
     executor = MigrationExecutor(connection)
     before = [("followup", "0002_interactions_liaison_dropouts")]
     executor.migrate(before)

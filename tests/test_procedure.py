@@ -12,7 +12,6 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from parcours.core.models import JournalEntry
-from parcours.followup import services
 from parcours.followup.models import (
     Action,
     FollowupCase,
@@ -20,6 +19,8 @@ from parcours.followup.models import (
     TriggerKind,
     VersionStatus,
 )
+from parcours.followup.services import cases as case_services
+from parcours.followup.services import procedure as procedure_services
 from tests.conftest import World, login
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -67,7 +68,7 @@ def revised(world_a: World, quality, director, officer):
         assert as_quality.get(reverse("followup:procedure")).status_code == 200
         v1 = ProcedureVersion.objects.get(organisation=world_a.org)
         assert v1.status == VersionStatus.PUBLISHED and v1.number == 1
-        old_case = services.open_case(
+        old_case = case_services.open_case(
             world_a.enrolment, trigger_kind=TriggerKind.MANUAL, acting_user=officer, reason="x"
         )
 
@@ -120,15 +121,15 @@ def test_quality_writes_a_draft_and_direction_validates_it(
     assert v1.status == VersionStatus.ARCHIVED and v1.archived_at == DAY_2
     # The case opened under v1 keeps it (and the steps it planned).
     assert old_case.procedure_version == v1
-    assert services.published_version(world_a.org) == v2
-    services.close_case(
+    assert procedure_services.published_version(world_a.org) == v2
+    case_services.close_case(
         old_case,
         acting_user=director,
         outcome="reengage",
         note="Revenu.",
         forced_reason="Revenu avant les étapes.",
     )
-    new_case = services.open_case(
+    new_case = case_services.open_case(
         world_a.enrolment, trigger_kind=TriggerKind.TUTOR_ALERT, acting_user=director
     )
     assert new_case.procedure_version == v2
@@ -152,8 +153,8 @@ def test_a_validated_version_can_no_longer_be_edited(revised, quality) -> None:
 
 
 def test_validation_needs_a_change_note(world_a: World, quality, director) -> None:
-    services.ensure_default_procedure(world_a.org)
-    draft = services.start_draft(world_a.org, acting_user=quality)
+    procedure_services.ensure_default_procedure(world_a.org)
+    draft = procedure_services.start_draft(world_a.org, acting_user=quality)
 
     response = login(director).post(
         reverse("followup:version_validate", args=[draft.pk]), follow=True
@@ -167,15 +168,15 @@ def test_validation_needs_a_change_note(world_a: World, quality, director) -> No
 def test_only_quality_edits_and_only_direction_validates(
     world_a: World, quality, director, officer, outsider
 ) -> None:
-    services.ensure_default_procedure(world_a.org)
+    procedure_services.ensure_default_procedure(world_a.org)
     as_officer, as_director, as_quality = login(officer), login(director), login(quality)
 
     assert as_officer.post(reverse("followup:draft_start")).status_code == 403
     assert as_director.post(reverse("followup:draft_start")).status_code == 403
     assert not ProcedureVersion.objects.filter(status=VersionStatus.DRAFT).exists()
 
-    draft = services.start_draft(world_a.org, acting_user=quality)
-    services.update_draft(draft, acting_user=quality, change_note="Révision annuelle")
+    draft = procedure_services.start_draft(world_a.org, acting_user=quality)
+    procedure_services.update_draft(draft, acting_user=quality, change_note="Révision annuelle")
     trigger = draft.triggers.first()
     validate = reverse("followup:version_validate", args=[draft.pk])
     assert as_officer.post(validate).status_code == 403
@@ -213,8 +214,8 @@ def test_the_procedure_pdf_names_its_version_its_validator_and_history(revised, 
 
 
 def test_the_default_procedure_covers_every_trigger(world_a: World) -> None:
-    services.ensure_default_procedure(world_a.org)
-    services.ensure_default_procedure(world_a.org)  # idempotent
+    procedure_services.ensure_default_procedure(world_a.org)
+    procedure_services.ensure_default_procedure(world_a.org)  # idempotent
 
     version = ProcedureVersion.objects.get(organisation=world_a.org)
     assert version.status == VersionStatus.PUBLISHED
@@ -232,7 +233,7 @@ def test_the_default_procedure_covers_every_trigger(world_a: World) -> None:
 
 
 def test_the_editing_pages_render(world_a: World, quality, director) -> None:
-    services.ensure_default_procedure(world_a.org)
+    procedure_services.ensure_default_procedure(world_a.org)
     as_quality = login(quality)
     as_quality.post(reverse("followup:draft_start"))
     draft = ProcedureVersion.objects.get(status=VersionStatus.DRAFT)

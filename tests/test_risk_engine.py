@@ -16,8 +16,8 @@ from parcours.core.models import JournalEntry, Organisation
 from parcours.engagement import scoring
 from parcours.engagement.models import RiskModel, RiskScore
 from parcours.engagement.signals import compute_signals
-from parcours.followup import services as followup
 from parcours.followup.models import Call, CallOutcome, LiaisonSheet, TriggerKind
+from parcours.followup.services import cases as case_services
 from parcours.learners import services as learner_services
 from parcours.learners.models import Enrolment, Learner
 from parcours.messaging.models import Message, MessageStatus
@@ -160,7 +160,7 @@ def cohort(org, ext, start, end, n, rng, *, dropout_every=3, late_enrolments=0):
 def followup_facts(e: Enrolment, day: dt.date) -> None:
     """On `day`: a reminder e-mail sent, an unanswered call, and the tutor's alert."""
     moment = dt.datetime.combine(day, dt.time(11), tzinfo=PARIS)
-    case = e.followup_cases.first() or followup.open_case(
+    case = e.followup_cases.first() or case_services.open_case(
         e, trigger_kind=TriggerKind.MANUAL, acting_user=None, as_of=day
     )
     Message.objects.create(

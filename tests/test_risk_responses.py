@@ -12,8 +12,10 @@ import time_machine
 
 from parcours.attendance.models import AttendanceMark
 from parcours.core.models import User
-from parcours.followup import services as followup
 from parcours.followup.models import CallOutcome, TriggerKind
+from parcours.followup.services import cases as case_services
+from parcours.followup.services import interactions as interaction_services
+from parcours.followup.services import liaison as liaison_services
 from parcours.learners import services as learner_services
 from parcours.learners.models import Enrolment
 from parcours.messaging.models import Message, MessageStatus
@@ -42,7 +44,7 @@ def reasons(as_of: str) -> dict[str, list[str]]:
 def remind(enrolment: Enrolment, officer: User, day: dt.date) -> None:
     """An inactivity case: its reminder e-mail is queued, then (here) delivered at once."""
     with time_machine.travel(at(day, 10), tick=False):
-        followup.open_case(
+        case_services.open_case(
             enrolment,
             trigger_kind=TriggerKind.INACTIVITY,
             acting_user=officer,
@@ -88,7 +90,7 @@ def test_reminders_and_calls_nobody_answers_are_a_reason(two_learners, officer) 
         method="import",
     )
     case = silent.followup_cases.get()
-    followup.log_call(
+    interaction_services.log_call(
         case,
         acting_user=officer,
         called_at=at(dt.date(2026, 4, 3), 11),
@@ -96,7 +98,7 @@ def test_reminders_and_calls_nobody_answers_are_a_reason(two_learners, officer) 
         outcome=CallOutcome.NO_ANSWER,
         summary="",
     )
-    followup.log_call(
+    interaction_services.log_call(
         answering.followup_cases.get(),
         acting_user=officer,
         called_at=at(dt.date(2026, 4, 3), 11),
@@ -131,9 +133,9 @@ def test_an_alert_from_the_company_tutor_is_a_reason_for_six_weeks(world_a, dire
         world_a.enrolment, acting_user=director, tutor=tutor, employer=employer
     )
     with time_machine.travel(at(dt.date(2026, 3, 20), 17), tick=False):
-        followup.submit_liaison_sheet(world_a.enrolment, tutor, **SHEET, alert=False)
+        liaison_services.submit_liaison_sheet(world_a.enrolment, tutor, **SHEET, alert=False)
     with time_machine.travel(at(dt.date(2026, 4, 8), 17), tick=False):
-        followup.submit_liaison_sheet(
+        liaison_services.submit_liaison_sheet(
             world_a.enrolment, tutor, **{**SHEET, "difficulties": "Absent deux jours."}, alert=True
         )
 

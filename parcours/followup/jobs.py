@@ -29,7 +29,7 @@ def queue_daily_runs(now: dt.datetime) -> None:
 
 @handler(DAILY)
 def run_daily_job(job: Job) -> dict[str, Any]:
-    from parcours.followup.services import run_daily
+    from parcours.followup.services.cases import run_daily
 
     organisation = Organisation.objects.get(pk=job.payload["organisation"])
     return run_daily(organisation, as_of=dt.date.fromisoformat(job.payload["day"]))

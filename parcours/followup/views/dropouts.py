@@ -1,0 +1,101 @@
+"""The dropout record, and the dropout statistics (with their CSV export)."""
+
+import csv
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parcours.core import crud
+from parcours.core.access import (
+    capability_required,
+    organisation_for,
+)
+from parcours.followup import selectors
+from parcours.followup.access import (
+    VIEW,
+    WORK,
+    get_enrolment_for_user,
+)
+from parcours.followup.forms import (
+    DropoutForm,
+    StatsFilterForm,
+)
+from parcours.followup.models import (
+    Dropout,
+    FollowupCase,
+)
+from parcours.followup.services import dropouts as dropout_services
+from parcours.followup.views.common import me
+
+
+@capability_required(WORK)
+def dropout_record(request: HttpRequest, pk: int) -> HttpResponse:
+    enrolment = get_enrolment_for_user(request.user, pk, WORK)
+    if Dropout.objects.filter(enrolment=enrolment).exists():
+        return redirect("followup:enrolment_followup", pk=enrolment.pk)
+    case = None
+    case_pk = request.GET.get("dossier", "")
+    if case_pk.isdigit():
+        case = FollowupCase.objects.filter(
+            pk=int(case_pk), enrolment=enrolment, organisation=enrolment.organisation
+        ).first()
+    form = DropoutForm(
+        request.POST or None,
+        initial={
+            "on": timezone.localdate(),
+            "actions_before": selectors.actions_before(enrolment),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            dropout_services.record_dropout(
+                enrolment, acting_user=me(request), case=case, **form.cleaned_data
+            )
+        except ValidationError as error:
+            crud.show_errors(form, error)
+        else:
+            messages.success(request, _("Abandon enregistré ; l'inscription est close."))
+            return redirect("followup:enrolment_followup", pk=enrolment.pk)
+    return render(
+        request,
+        "followup/dropout_record.html",
+        {"enrolment": enrolment, "form": form, "case": case},
+    )
+
+
+@capability_required(VIEW)
+def dropout_stats(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_for(request.user)
+    filters = StatsFilterForm(request.GET or None)
+    cleaned = filters.cleaned_data if filters.is_valid() else {}
+    today = timezone.localdate()
+    end = cleaned.get("end") or today
+    # By default the year so far: the period of the dashboard's figure.
+    start = cleaned.get("start") or dt.date(end.year, 1, 1)
+    if start > end:
+        start, end = end, start
+    stats = selectors.dropout_stats(organisation, start, end, cleaned.get("period") or "mois")
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="abandons-{start.isoformat()}-{end.isoformat()}.csv"'
+        )
+        writer = csv.writer(response)
+        writer.writerow(["axe", "valeur", "inscriptions", "abandons", "taux"])
+        for section, rows in stats.sections():
+            for row in rows:
+                rate = "" if row.rate is None else f"{row.rate:.1f}"
+                writer.writerow([section, row.label, row.enrolments, row.dropouts, rate])
+        return response
+    query = request.GET.copy()
+    query["format"] = "csv"
+    return render(
+        request,
+        "followup/dropout_stats.html",
+        {"stats": stats, "filters": filters, "csv_query": query.urlencode()},
+    )
