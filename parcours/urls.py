@@ -10,7 +10,7 @@ urlpatterns = [
     path("", include("parcours.programmes.urls")),
     path("", include("parcours.learners.urls")),
     path("", include("parcours.attendance.urls")),
-    path("", include("parcours.attendance.signing_urls")),
+    path("", include("parcours.attendance.signing.urls")),
     path("", include("parcours.activity.urls")),
     path("", include("parcours.engagement.urls")),
     path("", include("parcours.messaging.urls")),

@@ -18,8 +18,9 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from PIL import Image, ImageDraw
 
-from parcours.attendance import signing
 from parcours.attendance.models import AttendanceMark, OneTimeCode, Signature
+from parcours.attendance.signing import services as signing_services
+from parcours.attendance.signing import tokens as signing_tokens
 from parcours.core import journal
 from parcours.core.models import Job, JournalEntry, Membership, Role, User
 from parcours.learners import services as learner_services
@@ -101,11 +102,11 @@ def sign_with_grant(client: Client, grant: str, image: str | None = None) -> Any
 
 
 def qr_path(slot: Slot, moment: dt.datetime) -> str:
-    return path_of(signing.qr_url(slot, moment))
+    return path_of(signing_tokens.qr_url(slot, moment))
 
 
 def link_path(slot: Slot, enrolment: Enrolment) -> str:
-    return path_of(signing.link_url(slot, enrolment))
+    return path_of(signing_tokens.link_url(slot, enrolment))
 
 
 # --- QR code and one-time codes --------------------------------------------------------
@@ -141,7 +142,7 @@ def test_a_learner_scans_the_qr_code_types_their_code_and_signs(room: Room) -> N
     assert signature.get_method_display() == "Code personnel"
     assert signature.ip_address == "127.0.0.1" and "iPhone" in signature.user_agent
     assert signature.image.read().startswith(b"\x89PNG") and len(signature.digest) == 64
-    assert signing.verify_digest(signature)
+    assert signing_services.verify_digest(signature)
     assert OneTimeCode.objects.get(enrolment=room.world.enrolment).used_at == DURING
     assert JournalEntry.objects.filter(verb="attendance.sign", object_id=str(signature.pk))
     assert JournalEntry.objects.filter(verb="attendance.codes_issued").count() == 1
@@ -182,7 +183,7 @@ def test_the_qr_code_rotates_and_expires_after_a_minute(room: Room) -> None:
 )
 def test_a_forged_qr_token_is_refused(room: Room, forge: Any) -> None:
     with at(DURING):
-        pk, token = forge(signing.qr_token(room.slot, DURING), room.slot.pk)
+        pk, token = forge(signing_tokens.qr_token(room.slot, DURING), room.slot.pk)
         response = Client().get(f"/emargement/s/{pk}/{token}/")
     assert response.status_code == 403
     assert "Ce QR code n'est pas valide" in text(response)
@@ -211,7 +212,7 @@ def test_a_personal_link_signs_once_and_remembers_the_phone(room: Room) -> None:
     with at(DURING):
         page = phone.get(link_path(room.slot, room.other))
         assert page.status_code == 200 and "Léa Durand" in text(page)
-        assert signing.LEARNER_COOKIE in page.cookies
+        assert signing_tokens.LEARNER_COOKIE in page.cookies
         done = sign_with_grant(phone, grant_of(page))
         assert done.status_code == 200
         # Signing twice: the link again, or the same form sent again.
@@ -275,8 +276,8 @@ def test_a_signing_page_left_open_past_the_end_is_refused(room: Room) -> None:
 
 
 def test_a_tampered_link_or_form_is_refused(room: Room) -> None:
-    token = signing.link_token(room.slot, room.world.enrolment)
-    other_token = signing.link_token(room.slot, room.other)
+    token = signing_tokens.link_token(room.slot, room.world.enrolment)
+    other_token = signing_tokens.link_token(room.slot, room.other)
     spliced = token.split(":")[0] + ":" + ":".join(other_token.split(":")[1:])
     with at(DURING):
         for bad in (token[:-2] + "xx", spliced, "abc"):
@@ -300,7 +301,9 @@ def test_a_learner_cannot_sign_for_someone_else(room: Room, director: User) -> N
         assert response.status_code == 403
         assert "Vous ne pouvez pas signer pour un autre apprenant." in text(response)
         # Léa's one-time code typed on Camille's phone (known by her own link's cookie).
-        codes = dict((e.pk, c) for e, c in signing.issue_codes(room.slot, acting_user=director))
+        codes = dict(
+            (e.pk, c) for e, c in signing_services.issue_codes(room.slot, acting_user=director)
+        )
         phone = Client()
         phone.get(link_path(room.slot, room.world.enrolment))
         scan = Client().get(qr_path(room.slot, DURING))
@@ -338,7 +341,7 @@ def test_organisation_b_cannot_sign_organisation_a_slots(
     account_b = User.objects.create_user("learner@b.test", PASSWORD)
     Membership.objects.create(user=account_b, organisation=world_b.org, role=Role.APPRENANT)
     learner_services.update_learner(world_b.learner, acting_user=outsider, user=account_b)
-    codes_a = dict((e.pk, c) for e, c in signing.issue_codes(room.slot, acting_user=None))
+    codes_a = dict((e.pk, c) for e, c in signing_services.issue_codes(room.slot, acting_user=None))
     with at(DURING):
         learner_b = login(account_b)
         # A's QR code scanned by B's learner.
@@ -356,7 +359,7 @@ def test_organisation_b_cannot_sign_organisation_a_slots(
         )
         assert "Ce code n'est pas valide pour cette séance." in text(response)
         # A link pairing B's slot with A's enrolment cannot be made without the key.
-        forged = signing.link_token(slot_b, room.world.enrolment)
+        forged = signing_tokens.link_token(slot_b, room.world.enrolment)
         assert "n'est pas valide" in text(Client().get(f"/emargement/l/{forged}/"))
         # B's director reaches nothing of A's trainer pages.
         outsider_client = login(outsider)
@@ -367,7 +370,7 @@ def test_organisation_b_cannot_sign_organisation_a_slots(
         assert outsider_client.post(f"/emargement/seance/{room.slot.pk}/codes/").status_code == 404
         assert (
             Client()
-            .get(f"/emargement/s/{room.slot.pk}/{signing.qr_token(slot_b, DURING)}/")
+            .get(f"/emargement/s/{room.slot.pk}/{signing_tokens.qr_token(slot_b, DURING)}/")
             .status_code
             == 403
         )
@@ -418,7 +421,7 @@ def test_the_trainer_countersigns_at_the_end_of_the_slot(room: Room) -> None:
     assert "Cette séance est déjà contresignée par ce formateur." in text(twice)
     countersignature = Signature.objects.get(slot=room.slot)
     assert countersignature.trainer == room.trainer and countersignature.mark is None
-    assert signing.verify_digest(countersignature)
+    assert signing_services.verify_digest(countersignature)
 
 
 def test_only_staff_and_the_slot_trainer_open_the_trainer_page(
@@ -450,7 +453,7 @@ def test_the_worker_emails_each_learner_their_link_once(room: Room) -> None:
             response = as_trainer.post(f"/emargement/seance/{room.slot.pk}/liens/")
             assert response.status_code == 302
             as_trainer.post(f"/emargement/seance/{room.slot.pk}/liens/")
-            assert Job.objects.filter(kind=signing.SEND_LINKS).count() == 1
+            assert Job.objects.filter(kind=signing_services.SEND_LINKS).count() == 1
             call_command("worker", "--once")
             assert len(inbox.messages) == 2
             call_command("worker", "--once")
@@ -464,7 +467,7 @@ def test_the_worker_emails_each_learner_their_link_once(room: Room) -> None:
     body = message.get_content()
     link = re.search(r"https?://\S+/emargement/l/\S+/", body)
     assert link is not None and "Bonjour Léa Durand" in body
-    job = Job.objects.get(kind=signing.SEND_LINKS)
+    job = Job.objects.get(kind=signing_services.SEND_LINKS)
     assert job.state == "done" and sorted(job.result["sent"]) == sorted(
         [room.world.enrolment.pk, room.other.pk]
     )

@@ -14,8 +14,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from parcours.attendance import signing
 from parcours.attendance.models import AttendanceMark, Signature
+from parcours.attendance.signing import services as signing_services
+from parcours.attendance.signing import tokens as signing_tokens
 from parcours.core.models import User
 from parcours.learners import services as learner_services
 from parcours.programmes import services as programme_services
@@ -41,7 +42,7 @@ def test_a_learner_signs_with_their_personal_link_on_a_phone(
         ends_at=now + dt.timedelta(hours=2),
     )
     browser.set_window_size(390, 844)
-    browser.get(live_server.url + path_of(signing.link_url(slot, world_a.enrolment)))
+    browser.get(live_server.url + path_of(signing_tokens.link_url(slot, world_a.enrolment)))
     wait_for_text(browser, "Camille MartinA")
 
     canvas = browser.find_element(By.CSS_SELECTOR, "[data-signature-pad] canvas")
@@ -66,9 +67,11 @@ def test_a_learner_signs_with_their_personal_link_on_a_phone(
     assert signature.mark is not None and signature.mark.enrolment == world_a.enrolment
     png = signature.image.read()
     assert png.startswith(b"\x89PNG") and len(png) > 100
-    assert len(signature.digest) == 64 and signing.verify_digest(signature)
+    assert len(signature.digest) == 64 and signing_services.verify_digest(signature)
     # What was stored is the drawing: a PNG that is not blank.
-    assert signing.decode_signature_image(signing.PNG_DATA_URL + base64.b64encode(png).decode())
+    assert signing_services.decode_signature_image(
+        signing_services.PNG_DATA_URL + base64.b64encode(png).decode()
+    )
     mark = AttendanceMark.objects.get(slot=slot, enrolment=world_a.enrolment)
     assert (mark.status, mark.method) == ("present", "lien")
     assert "Chrome" in signature.user_agent and signature.ip_address == "127.0.0.1"
@@ -141,7 +144,7 @@ def test_the_sheet_keeps_the_trainers_marks_flags_the_conflict_and_closes(
     WebDriverWait(browser, 10).until(
         ec.presence_of_element_located((By.CSS_SELECTOR, "[data-qr-refresh] svg"))
     )
-    qr = path_of(signing.qr_url(slot, timezone.now()))
+    qr = path_of(signing_tokens.qr_url(slot, timezone.now()))
     browser.find_element(By.XPATH, "//button[contains(., 'Codes personnels')]").click()
     wait_for_text(browser, "Pour signer, ouvrez cette adresse")
     codes = {
@@ -159,7 +162,7 @@ def test_the_sheet_keeps_the_trainers_marks_flags_the_conflict_and_closes(
     browser.find_element(By.CSS_SELECTOR, "form[data-signature-form] button[type=submit]").click()
     wait_for_text(browser, "votre présence est enregistrée")
     browser.delete_all_cookies()
-    browser.get(base + path_of(signing.link_url(slot, lea)))
+    browser.get(base + path_of(signing_tokens.link_url(slot, lea)))
     wait_for_text(browser, "Léa Durand")
     draw_signature(browser)
     browser.find_element(By.CSS_SELECTOR, "form[data-signature-form] button[type=submit]").click()
@@ -185,6 +188,6 @@ def test_the_sheet_keeps_the_trainers_marks_flags_the_conflict_and_closes(
     assert browser.find_elements(By.CSS_SELECTOR, "[data-sheet-closed]")
     assert not browser.find_elements(By.CSS_SELECTOR, "[data-qr-refresh]")
     browser.delete_all_cookies()
-    browser.get(base + path_of(signing.qr_url(slot, timezone.now())))
+    browser.get(base + path_of(signing_tokens.qr_url(slot, timezone.now())))
     wait_for_text(browser, "La feuille d'émargement de cette séance est close")
     assert Signature.objects.filter(slot=slot, mark__isnull=False).count() == 2

@@ -8,11 +8,9 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Présences et émargements")
 
     def ready(self) -> None:
-        from parcours.attendance import (
-            importers,  # noqa: F401 (registers the import kind)
-            signing,  # noqa: F401 (registers attendance.send_links)
-        )
+        from parcours.attendance import importers  # noqa: F401 (registers the import kind)
         from parcours.attendance.selectors import attendance_events
+        from parcours.attendance.signing import services  # noqa: F401 (attendance.send_links)
         from parcours.learners.selectors import TIMELINE_PROVIDERS
 
         if attendance_events not in TIMELINE_PROVIDERS:

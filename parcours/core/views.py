@@ -22,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "core/no_membership.html", status=403)
     if membership.role == "apprenant" and hasattr(request.user, "learner"):
         # A learner's home is their portal (also at /mon-espace/).
-        from parcours.attendance.signing_views import portal
+        from parcours.attendance.signing.views import portal
 
         return portal(request)
     if membership.role not in {"direction", "qualite", "suivi", "auditeur"}:

@@ -2,7 +2,7 @@
 
 The link carries the enrolment and the tutor, signed with `django.core.signing` (salt
 "followup.tutor_link") and dated: it is accepted for 30 days, as the attendance app's
-personal signing links are (`parcours.attendance.signing`), and refusals use its
+personal signing links are (`parcours.attendance.signing.tokens`), and refusals use its
 `Refused`. It may be used again until it expires, each time to send a new sheet: a tutor
 writes one every few weeks, and asking staff for a new link each time would discourage
 them. It gives access to nothing but this apprentice's sheet form: no learner data
@@ -17,7 +17,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from parcours.attendance.signing import Refused
+from parcours.attendance.signing.tokens import Refused
 from parcours.learners.models import ENDED_STATUSES, Enrolment, Tutor
 
 LINK_SALT = "followup.tutor_link"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from parcours.attendance.signing import learner_of_user
+from parcours.attendance.signing.tokens import learner_of_user
 from parcours.core import crud
 from parcours.core.access import can, capability_required, get_scoped, organisation_for, scoped
 from parcours.learners import selectors, services

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from parcours.attendance import signing_views as views
+from parcours.attendance.signing import views
 
 app_name = "signing"
 urlpatterns = [

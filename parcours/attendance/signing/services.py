@@ -1,17 +1,10 @@
-"""Electronic signature (émargement): tokens, one-time codes and signature capture.
+"""The signature (émargement) of a slot: its window, personal codes, the signature itself,
+the trainer's countersignature, the links sent by email.
 
-Three ways for a learner to reach the signing page of a slot:
-- the QR code shown by the trainer: its token is an HMAC of the slot and of the current
-  30-second window, accepted for the current and the previous window only; the learner
-  is then identified by their portal login, by the cookie their personal link left, or
-  by a one-time code the trainer hands out;
-- their personal link, sent by email (`django.core.signing`, salt "attendance.link");
-- the learner portal, for a learner with an account.
-
-Once identified, the page carries a short-lived signed *grant* (slot, enrolment, method),
-so that drawing the signature may take longer than a QR window. `sign` then checks
-everything again, stores the image and its digest, and marks the learner present (or
-late), in one transaction with its journal entries.
+`sign` checks everything again, stores the image and its digest, and records the mark
+it attests, in one transaction with its journal entries. A signature never replaces a
+mark already set (the trainer's word); lateness comes from the trainer, or from a QR
+code shown from the start of the slot. The countersignature closes the sheet.
 """
 
 import base64
@@ -21,11 +14,8 @@ import hashlib
 import io
 import secrets
 import uuid
-from dataclasses import asdict, dataclass
 from typing import Any, cast
 
-from django.conf import settings
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, get_connection
@@ -33,7 +23,6 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -41,7 +30,6 @@ from PIL import Image
 
 from parcours.attendance import services as attendance_services
 from parcours.attendance.models import (
-    ATTENDED,
     AttendanceMark,
     AttendanceStatus,
     Method,
@@ -49,6 +37,7 @@ from parcours.attendance.models import (
     Signature,
     SigningSheet,
 )
+from parcours.attendance.signing.tokens import ImageRefused, Refused, link_url, local_time
 from parcours.core import jobs, journal
 from parcours.core.access import can, membership_of
 from parcours.core.models import Job, JournalAction, Role, User
@@ -56,43 +45,34 @@ from parcours.core.services import check_same_organisation
 from parcours.learners.models import Enrolment, EnrolmentStatus, Learner
 from parcours.programmes.models import Slot, Trainer
 
-QR_PERIOD_SECONDS = 30
-QR_SALT = "parcours.attendance.qr"
 CODE_SALT = "parcours.attendance.code"
-LINK_SALT = "attendance.link"
-GRANT_SALT = "attendance.grant"
-GRANT_MAX_AGE = 15 * 60
-LEARNER_COOKIE = "parcours_emargement"
-LEARNER_COOKIE_SALT = "attendance.learner"
-LEARNER_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
 EARLY = dt.timedelta(minutes=15)
+
+
 LATE_AFTER = dt.timedelta(minutes=15)
+
+
 COUNTERSIGN_FROM_END = dt.timedelta(minutes=15)
+
+
 MAX_IMAGE_BYTES = 200 * 1024
+
+
 MAX_IMAGE_PIXELS = 4_000_000
+
+
 PNG_DATA_URL = "data:image/png;base64,"
+
+
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
 CODE_LENGTH = 6
+
+
 SEND_LINKS = "attendance.send_links"
-
-
-class Refused(Exception):
-    """A signing attempt refused, with the French message shown to the person."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ImageRefused(Refused):
-    """The drawing itself is refused: the person may draw again on the same page."""
-
-
-def _local(value: dt.datetime) -> str:
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
-
-
-# --- The signing window -----------------------------------------------------------
 
 
 def signing_window(slot: Slot) -> tuple[dt.datetime, dt.datetime]:
@@ -111,7 +91,7 @@ def check_window(slot: Slot, now: dt.datetime) -> None:
         start, end = signing_window(slot)
         raise Refused(
             _("La signature n'est possible que pendant la séance (du %(start)s au %(end)s).")
-            % {"start": _local(start), "end": _local(end)}
+            % {"start": local_time(start), "end": local_time(end)}
         )
     check_not_closed(slot)
 
@@ -134,7 +114,7 @@ def check_not_closed(slot: Slot) -> None:
                 "La feuille d'émargement de cette séance est close : le formateur l'a "
                 "contresignée le %(at)s. Adressez-vous à lui."
             )
-            % {"at": _local(closed)}
+            % {"at": local_time(closed)}
         )
 
 
@@ -169,155 +149,6 @@ def lateness_from_signatures(slot: Slot) -> bool:
     return opened is not None and opened <= slot.starts_at + LATE_AFTER
 
 
-# --- QR tokens ----------------------------------------------------------------------
-
-
-def qr_window(now: dt.datetime) -> int:
-    return int(now.timestamp()) // QR_PERIOD_SECONDS
-
-
-def _qr_mac(slot_pk: int, window: int) -> str:
-    return salted_hmac(QR_SALT, f"{slot_pk}:{window}", algorithm="sha256").hexdigest()[:20]
-
-
-def qr_token(slot: Slot, now: dt.datetime) -> str:
-    window = qr_window(now)
-    return f"{window:x}-{_qr_mac(slot.pk, window)}"
-
-
-def qr_url(slot: Slot, now: dt.datetime) -> str:
-    path = reverse("signing:qr_scan", args=[slot.pk, qr_token(slot, now)])
-    return f"{settings.SITE_URL}{path}"
-
-
-def qr_seconds_left(now: dt.datetime) -> int:
-    return QR_PERIOD_SECONDS - int(now.timestamp()) % QR_PERIOD_SECONDS
-
-
-def slot_for_qr(slot_pk: int, token: str, now: dt.datetime) -> Slot:
-    """The slot a scanned token is for; refused if forged, or older than the previous window."""
-    forged = Refused(_("Ce QR code n'est pas valide : scannez celui affiché à l'écran."))
-    window_hex, _sep, mac = token.partition("-")
-    try:
-        window = int(window_hex, 16)
-    except ValueError:
-        raise forged from None
-    if not constant_time_compare(mac, _qr_mac(slot_pk, window)):
-        raise forged
-    current = qr_window(now)
-    if window > current:
-        raise forged
-    if window < current - 1:
-        raise Refused(_("Ce QR code a expiré : scannez celui affiché à l'écran."))
-    return get_object_or_404(Slot.objects.select_related("session"), pk=slot_pk)
-
-
-def code_page_url() -> str:
-    """Where a learner types a personal code (printed with the codes, with its QR code)."""
-    return f"{settings.SITE_URL}{reverse('signing:enter_code')}"
-
-
-# --- Personal links -----------------------------------------------------------------
-
-
-def link_token(slot: Slot, enrolment: Enrolment) -> str:
-    return signing.TimestampSigner(salt=LINK_SALT).sign_object({"s": slot.pk, "e": enrolment.pk})
-
-
-def link_url(slot: Slot, enrolment: Enrolment) -> str:
-    return f"{settings.SITE_URL}{reverse('signing:link', args=[link_token(slot, enrolment)])}"
-
-
-def read_link(token: str) -> tuple[Slot, Enrolment]:
-    invalid = Refused(_("Ce lien de signature n'est pas valide."))
-    try:
-        payload = signing.TimestampSigner(salt=LINK_SALT).unsign_object(token)
-        slot_pk, enrolment_pk = int(payload["s"]), int(payload["e"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise invalid from None
-    slot = Slot.objects.select_related("session").filter(pk=slot_pk).first()
-    if slot is None:
-        raise invalid
-    enrolment = (
-        Enrolment.objects.select_related("learner")
-        .filter(pk=enrolment_pk, session_id=slot.session_id, organisation_id=slot.organisation_id)
-        .first()
-    )
-    if enrolment is None:
-        raise invalid
-    return slot, enrolment
-
-
-# --- Grants: who may sign what, carried by the signing page -------------------------
-
-
-@dataclass(frozen=True)
-class Grant:
-    slot_id: int
-    method: str
-    enrolment_id: int | None = None
-    code_id: int | None = None
-
-
-def issue_grant(grant: Grant) -> str:
-    return signing.TimestampSigner(salt=GRANT_SALT).sign_object(asdict(grant))
-
-
-def read_grant(value: str) -> Grant:
-    try:
-        data = signing.TimestampSigner(salt=GRANT_SALT).unsign_object(value, max_age=GRANT_MAX_AGE)
-        return Grant(**data)
-    except signing.SignatureExpired:
-        raise Refused(
-            _(
-                "Le délai pour signer est dépassé : rouvrez votre lien ou scannez à nouveau le QR code."
-            )
-        ) from None
-    except (signing.BadSignature, TypeError):
-        raise Refused(_("Ce lien de signature n'est pas valide.")) from None
-
-
-def grant_objects(grant: Grant) -> tuple[Slot, Enrolment | None]:
-    slot = get_object_or_404(Slot.objects.select_related("session"), pk=grant.slot_id)
-    if grant.enrolment_id is None:
-        return slot, None
-    enrolment = get_object_or_404(
-        Enrolment.objects.select_related("learner"),
-        pk=grant.enrolment_id,
-        organisation_id=slot.organisation_id,
-    )
-    return slot, enrolment
-
-
-# --- Who is signing -----------------------------------------------------------------
-
-
-def learner_of_user(user: Any) -> Learner | None:
-    """The learner record of a logged-in learner account (with a valid membership)."""
-    membership = membership_of(user)
-    if membership is None:
-        return None
-    return Learner.objects.filter(user=user, organisation=membership.organisation).first()
-
-
-def learner_from_cookie(request: HttpRequest) -> Learner | None:
-    pk = request.get_signed_cookie(
-        LEARNER_COOKIE, default=None, salt=LEARNER_COOKIE_SALT, max_age=LEARNER_COOKIE_MAX_AGE
-    )
-    if not pk or not str(pk).isdigit():
-        return None
-    return Learner.objects.filter(pk=int(pk)).first()
-
-
-def known_learner(request: HttpRequest) -> Learner | None:
-    """Who the device says it is: the logged-in learner, else the personal link's cookie."""
-    if request.user.is_authenticated:
-        learner = learner_of_user(request.user)
-        if learner is not None:
-            return learner
-    return learner_from_cookie(request)
-
-
 def enrolment_at(learner: Learner, slot: Slot) -> Enrolment:
     """The learner's enrolment in the slot's session, active that day; refused otherwise."""
     enrolment = (
@@ -343,9 +174,6 @@ def has_signed(slot: Slot, enrolment: Enrolment) -> bool:
 def check_not_signed(slot: Slot, enrolment: Enrolment) -> None:
     if has_signed(slot, enrolment):
         raise Refused(_("Vous avez déjà signé pour cette séance."))
-
-
-# --- One-time codes -----------------------------------------------------------------
 
 
 def _code_hash(slot_pk: int, code: str) -> str:
@@ -443,9 +271,6 @@ def find_open_code(code: str, now: dt.datetime) -> OneTimeCode:
     if found is None or hashes.get(found.code_hash) != found.slot_id:
         raise Refused(_("Ce code n'est pas valide pour une séance en cours."))
     return redeem_code(found.slot, code, now)
-
-
-# --- The signature itself -----------------------------------------------------------
 
 
 def decode_signature_image(data_url: str) -> bytes:
@@ -644,9 +469,6 @@ def sign(
     )
 
 
-# --- The trainer's side -------------------------------------------------------------
-
-
 def trainer_of(user: Any, slot: Slot) -> Trainer | None:
     """The user's trainer record if they teach this slot (its trainer, or one of its session)."""
     if not getattr(user, "is_authenticated", False):
@@ -697,7 +519,7 @@ def countersign(
     if now < countersign_from(slot):
         raise Refused(
             _("La contresignature n'est possible qu'en fin de séance, à partir du %(start)s.")
-            % {"start": _local(countersign_from(slot))}
+            % {"start": local_time(countersign_from(slot))}
         )
     if Signature.objects.filter(slot=slot, trainer=trainer).exists():
         raise Refused(_("Cette séance est déjà contresignée par ce formateur."))
@@ -714,9 +536,6 @@ def countersign(
         label=str(trainer),
         trainer=trainer,
     )
-
-
-# --- Personal links by email (a background job) -------------------------------------
 
 
 def links_dedupe_key(slot: Slot) -> str:
@@ -768,8 +587,8 @@ def send_links(job: Job) -> dict[str, Any]:
                 "slot": slot,
                 "organisation": slot.organisation,
                 "url": link_url(slot, enrolment),
-                "starts_at": _local(slot.starts_at),
-                "ends_at": _local(slot.ends_at),
+                "starts_at": local_time(slot.starts_at),
+                "ends_at": local_time(slot.ends_at),
             }
             subject = render_to_string("attendance/signing/link_email_subject.txt", context)
             EmailMessage(
@@ -783,91 +602,3 @@ def send_links(job: Job) -> dict[str, Any]:
             Job.objects.filter(pk=job.pk).update(result={"sent": sent})
             jobs.report_progress(job, len(sent))
     return {"sent": sent}
-
-
-# --- The learner portal (reads) -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PortalSlot:
-    slot: Slot
-    enrolment: Enrolment
-    status: str
-    status_label: str
-    signed: bool
-    can_sign: bool
-
-
-@dataclass(frozen=True)
-class PortalRate:
-    enrolment: Enrolment
-    past: int
-    attended: int
-
-    @property
-    def percent(self) -> int | None:
-        return round(100 * self.attended / self.past) if self.past else None
-
-
-@dataclass(frozen=True)
-class PortalOverview:
-    upcoming: list[PortalSlot]
-    past: list[PortalSlot]
-    rates: list[PortalRate]
-
-
-def portal_overview(
-    learner: Learner, now: dt.datetime, *, upcoming_limit: int = 30, past_limit: int = 50
-) -> PortalOverview:
-    """The learner's schedule (current enrolments), their marks and attendance rates."""
-    enrolments = list(
-        Enrolment.objects.filter(learner=learner, organisation_id=learner.organisation_id)
-        .exclude(status__in=[EnrolmentStatus.TERMINE, EnrolmentStatus.ABANDON])
-        .select_related("session")
-        .order_by("session__start_date", "pk")
-    )
-    by_session = {e.session_id: e for e in enrolments}
-    slots = list(
-        Slot.objects.filter(session_id__in=by_session, organisation_id=learner.organisation_id)
-        .select_related("session")
-        .order_by("starts_at", "pk")
-    )
-    marks = {
-        (m.slot_id, m.enrolment_id): m
-        for m in AttendanceMark.objects.filter(enrolment_id__in=[e.pk for e in enrolments])
-    }
-    signed = set(
-        Signature.objects.filter(mark__enrolment_id__in=[e.pk for e in enrolments]).values_list(
-            "slot_id", flat=True
-        )
-    )
-    closed = set(
-        Signature.objects.filter(slot__in=slots, trainer__isnull=False).values_list(
-            "slot_id", flat=True
-        )
-    )
-    upcoming: list[PortalSlot] = []
-    past: list[PortalSlot] = []
-    counts = {e.pk: [0, 0] for e in enrolments}
-    for slot in slots:
-        enrolment = by_session[slot.session_id]
-        if not enrolment.is_active_on(attendance_services.slot_day(slot)):
-            continue
-        mark = marks.get((slot.pk, enrolment.pk))
-        item = PortalSlot(
-            slot=slot,
-            enrolment=enrolment,
-            status=mark.status if mark else "",
-            status_label=mark.get_status_display() if mark else "",
-            signed=slot.pk in signed,
-            can_sign=is_open(slot, now) and slot.pk not in signed and slot.pk not in closed,
-        )
-        if slot.ends_at >= now:
-            upcoming.append(item)
-        else:
-            past.append(item)
-            counts[enrolment.pk][0] += 1
-            if mark is not None and mark.status in ATTENDED:
-                counts[enrolment.pk][1] += 1
-    rates = [PortalRate(e, *counts[e.pk]) for e in enrolments]
-    return PortalOverview(upcoming[:upcoming_limit], past[::-1][:past_limit], rates)

@@ -1,8 +1,9 @@
 """Pages of the electronic signature (émargement) and of the learner portal.
 
 The trainer's pages are reached through the organisation (`get_slot_for_trainer`); the
-learner's through a QR token, a personal link, a one-time code or their login, each
-checked by `signing`. Every refusal is a page with its French message (status 403).
+learner's through a QR token, a personal link, a personal code or their login, each
+checked by `signing.tokens` and `signing.services`. Every refusal is a page with its
+French message (status 403).
 """
 
 import segno
@@ -15,9 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from parcours.attendance import signing
 from parcours.attendance.models import Method, Signature
-from parcours.attendance.signing import Grant, Refused
+from parcours.attendance.signing import selectors as signing_portal
+from parcours.attendance.signing import services as signing_services
+from parcours.attendance.signing import tokens as signing_tokens
+from parcours.attendance.signing.tokens import Grant, Refused
 from parcours.core.access import can
 from parcours.learners.models import Enrolment, Learner
 from parcours.programmes.models import Slot
@@ -37,7 +40,7 @@ def _sign_page(
     status: int = 200,
     by_cookie: bool = False,
 ) -> HttpResponse:
-    start, end = signing.signing_window(slot)
+    start, end = signing_services.signing_window(slot)
     return render(
         request,
         "attendance/signing/sign.html",
@@ -65,33 +68,33 @@ def _qr_svg(url: str) -> str:
 @require_GET
 def slot_signing(request: HttpRequest, pk: int) -> HttpResponse:
     """« Émargement en séance »: the rotating QR code, who signed, codes, links, countersign."""
-    slot = signing.get_slot_for_trainer(request.user, pk)
+    slot = signing_services.get_slot_for_trainer(request.user, pk)
     now = timezone.now()
     signatures = {
         s.mark.enrolment_id: s
         for s in Signature.objects.filter(slot=slot, mark__isnull=False).select_related("mark")
         if s.mark is not None
     }
-    rows = [(e, signatures.get(e.pk)) for e in signing.signable_enrolments(slot)]
+    rows = [(e, signatures.get(e.pk)) for e in signing_services.signable_enrolments(slot)]
     countersignatures = list(
         Signature.objects.filter(slot=slot, trainer__isnull=False).select_related("trainer")
     )
-    trainer = signing.trainer_of(request.user, slot)
-    is_open = signing.accepts_signatures(slot, now)
+    trainer = signing_services.trainer_of(request.user, slot)
+    is_open = signing_services.accepts_signatures(slot, now)
     if is_open:
-        signing.open_qr(slot, acting_user=request.user, now=now)  # type: ignore[arg-type]
-    url = signing.qr_url(slot, now) if is_open else ""
-    start, end = signing.signing_window(slot)
+        signing_services.open_qr(slot, acting_user=request.user, now=now)  # type: ignore[arg-type]
+    url = signing_tokens.qr_url(slot, now) if is_open else ""
+    start, end = signing_services.signing_window(slot)
     return render(
         request,
         "attendance/signing/slot.html",
         {
             "slot": slot,
             "is_open": is_open,
-            "closed_at": signing.closed_at(slot),
+            "closed_at": signing_services.closed_at(slot),
             "qr_svg": _qr_svg(url) if is_open else "",
             "qr_url": url,
-            "seconds_left": signing.qr_seconds_left(now),
+            "seconds_left": signing_tokens.qr_seconds_left(now),
             "window_start": start,
             "window_end": end,
             "rows": rows,
@@ -100,10 +103,10 @@ def slot_signing(request: HttpRequest, pk: int) -> HttpResponse:
             "trainer": trainer,
             "may_countersign": trainer is not None
             and all(c.trainer_id != trainer.pk for c in countersignatures),
-            "countersign_from": signing.countersign_from(slot),
-            "countersign_open": now >= signing.countersign_from(slot),
+            "countersign_from": signing_services.countersign_from(slot),
+            "countersign_open": now >= signing_services.countersign_from(slot),
             "may_send_links": can(request.user, "records.edit"),
-            "links_job": signing.links_job(slot),
+            "links_job": signing_services.links_job(slot),
         },
     )
 
@@ -112,18 +115,18 @@ def slot_signing(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def slot_qr(request: HttpRequest, pk: int) -> JsonResponse:
     """Polled by the trainer's page: the current QR code."""
-    slot = signing.get_slot_for_trainer(request.user, pk)
+    slot = signing_services.get_slot_for_trainer(request.user, pk)
     now = timezone.now()
-    if not signing.accepts_signatures(slot, now):
+    if not signing_services.accepts_signatures(slot, now):
         return JsonResponse({"open": False, "svg": "", "url": "", "seconds_left": 0})
-    signing.open_qr(slot, acting_user=request.user, now=now)  # type: ignore[arg-type]
-    url = signing.qr_url(slot, now)
+    signing_services.open_qr(slot, acting_user=request.user, now=now)  # type: ignore[arg-type]
+    url = signing_tokens.qr_url(slot, now)
     return JsonResponse(
         {
             "open": True,
             "svg": _qr_svg(url),
             "url": url,
-            "seconds_left": signing.qr_seconds_left(now),
+            "seconds_left": signing_tokens.qr_seconds_left(now),
         }
     )
 
@@ -132,9 +135,9 @@ def slot_qr(request: HttpRequest, pk: int) -> JsonResponse:
 @require_POST
 def slot_codes(request: HttpRequest, pk: int) -> HttpResponse:
     """New one-time codes, shown once, to hand out or print."""
-    slot = signing.get_slot_for_trainer(request.user, pk)
-    codes = signing.issue_codes(slot, acting_user=request.user)  # type: ignore[arg-type]
-    address = signing.code_page_url()
+    slot = signing_services.get_slot_for_trainer(request.user, pk)
+    codes = signing_services.issue_codes(slot, acting_user=request.user)  # type: ignore[arg-type]
+    address = signing_tokens.code_page_url()
     return render(
         request,
         "attendance/signing/codes.html",
@@ -145,11 +148,11 @@ def slot_codes(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def slot_send_links(request: HttpRequest, pk: int) -> HttpResponse:
-    slot = signing.get_slot_for_trainer(request.user, pk)
+    slot = signing_services.get_slot_for_trainer(request.user, pk)
     if not can(request.user, "records.edit"):
         raise PermissionDenied
-    existing = signing.links_job(slot)
-    signing.request_links(slot, acting_user=request.user)  # type: ignore[arg-type]
+    existing = signing_services.links_job(slot)
+    signing_services.request_links(slot, acting_user=request.user)  # type: ignore[arg-type]
     if existing is None:
         messages.success(request, _("Les liens de signature vont être envoyés par e-mail."))
     else:
@@ -160,14 +163,14 @@ def slot_send_links(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def slot_countersign(request: HttpRequest, pk: int) -> HttpResponse:
-    slot = signing.get_slot_for_trainer(request.user, pk)
-    trainer = signing.trainer_of(request.user, slot)
+    slot = signing_services.get_slot_for_trainer(request.user, pk)
+    trainer = signing_services.trainer_of(request.user, slot)
     if trainer is None:
         messages.error(request, _("Seul un formateur de la séance peut la contresigner."))
         return redirect("signing:slot", pk=slot.pk)
-    ip, user_agent = signing.client_details(request)
+    ip, user_agent = signing_services.client_details(request)
     try:
-        signing.countersign(
+        signing_services.countersign(
             slot,
             trainer,
             image=request.POST.get("signature", ""),
@@ -201,27 +204,29 @@ def qr_scan(request: HttpRequest, slot_pk: int, token: str) -> HttpResponse:
     """The QR code's URL: identify the learner (login, link cookie, or a one-time code)."""
     now = timezone.now()
     try:
-        slot = signing.slot_for_qr(slot_pk, token, now)
-        signing.check_window(slot, now)
-        learner = signing.known_learner(request)
+        slot = signing_tokens.slot_for_qr(slot_pk, token, now)
+        signing_services.check_window(slot, now)
+        learner = signing_tokens.known_learner(request)
         if learner is None:
-            return _code_page(request, slot, signing.issue_grant(Grant(slot.pk, Method.QR)))
-        enrolment = signing.enrolment_at(learner, slot)
-        signing.check_not_someone_else(request.user, enrolment)
-        signing.check_not_signed(slot, enrolment)
+            return _code_page(request, slot, signing_tokens.issue_grant(Grant(slot.pk, Method.QR)))
+        enrolment = signing_services.enrolment_at(learner, slot)
+        signing_services.check_not_someone_else(request.user, enrolment)
+        signing_services.check_not_signed(slot, enrolment)
     except Refused as refusal:
         return _refused(request, refusal.message)
     grant = Grant(slot.pk, Method.QR, enrolment.pk)
     # Not logged in: the phone was recognised by the cookie of the learner's personal link.
     by_cookie = not request.user.is_authenticated
-    return _sign_page(request, slot, enrolment, signing.issue_grant(grant), by_cookie=by_cookie)
+    return _sign_page(
+        request, slot, enrolment, signing_tokens.issue_grant(grant), by_cookie=by_cookie
+    )
 
 
 @require_POST
 def forget_device(request: HttpRequest) -> HttpResponse:
     """« Ce n'est pas moi »: this phone no longer answers QR codes as the learner."""
     response = render(request, "attendance/signing/forgotten.html")
-    response.delete_cookie(signing.LEARNER_COOKIE, samesite="Lax")
+    response.delete_cookie(signing_tokens.LEARNER_COOKIE, samesite="Lax")
     return response
 
 
@@ -237,34 +242,34 @@ def enter_code(request: HttpRequest) -> HttpResponse:
     slot: Slot | None = None
     try:
         if grant_value:
-            grant = signing.read_grant(grant_value)
+            grant = signing_tokens.read_grant(grant_value)
             if grant.enrolment_id is not None or grant.method != Method.QR:
                 raise Refused(_("Ce lien de signature n'est pas valide."))
-            slot, _none = signing.grant_objects(grant)
-            signing.check_window(slot, now)
+            slot, _none = signing_tokens.grant_objects(grant)
+            signing_services.check_window(slot, now)
     except Refused as refusal:
         return _refused(request, refusal.message)
     try:
         if slot is not None:
-            code = signing.redeem_code(slot, typed, now)
+            code = signing_services.redeem_code(slot, typed, now)
         else:
-            code = signing.find_open_code(typed, now)
+            code = signing_services.find_open_code(typed, now)
             slot = code.slot
     except Refused as refusal:
         return _code_page(request, slot, grant_value, error=refusal.message, status=400)
     try:
-        signing.check_window(slot, now)
+        signing_services.check_window(slot, now)
         enrolment = code.enrolment
-        known = signing.known_learner(request)
+        known = signing_tokens.known_learner(request)
         if known is not None and known.pk != enrolment.learner_id:
             raise Refused(_("Ce code est celui d'un autre apprenant."))
-        signing.check_not_someone_else(request.user, enrolment)
-        signing.enrolment_at(enrolment.learner, slot)
-        signing.check_not_signed(slot, enrolment)
+        signing_services.check_not_someone_else(request.user, enrolment)
+        signing_services.enrolment_at(enrolment.learner, slot)
+        signing_services.check_not_signed(slot, enrolment)
     except Refused as refusal:
         return _refused(request, refusal.message)
     grant = Grant(slot.pk, Method.CODE, enrolment.pk, code.pk)
-    return _sign_page(request, slot, enrolment, signing.issue_grant(grant))
+    return _sign_page(request, slot, enrolment, signing_tokens.issue_grant(grant))
 
 
 @require_GET
@@ -272,21 +277,24 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     """The learner's personal link for one slot; it also lets this device answer QR codes."""
     now = timezone.now()
     try:
-        slot, enrolment = signing.read_link(token)
-        signing.check_not_someone_else(request.user, enrolment)
-        signing.check_window(slot, now)
-        signing.enrolment_at(enrolment.learner, slot)
-        signing.check_not_signed(slot, enrolment)
+        slot, enrolment = signing_tokens.read_link(token)
+        signing_services.check_not_someone_else(request.user, enrolment)
+        signing_services.check_window(slot, now)
+        signing_services.enrolment_at(enrolment.learner, slot)
+        signing_services.check_not_signed(slot, enrolment)
     except Refused as refusal:
         return _refused(request, refusal.message)
     response = _sign_page(
-        request, slot, enrolment, signing.issue_grant(Grant(slot.pk, Method.LINK, enrolment.pk))
+        request,
+        slot,
+        enrolment,
+        signing_tokens.issue_grant(Grant(slot.pk, Method.LINK, enrolment.pk)),
     )
     response.set_signed_cookie(
-        signing.LEARNER_COOKIE,
+        signing_tokens.LEARNER_COOKIE,
         str(enrolment.learner_id),
-        salt=signing.LEARNER_COOKIE_SALT,
-        max_age=signing.LEARNER_COOKIE_MAX_AGE,
+        salt=signing_tokens.LEARNER_COOKIE_SALT,
+        max_age=signing_tokens.LEARNER_COOKIE_MAX_AGE,
         httponly=True,
         samesite="Lax",
         secure=request.is_secure(),
@@ -298,14 +306,14 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
 def submit_signature(request: HttpRequest) -> HttpResponse:
     grant_value = request.POST.get("grant", "")
     try:
-        grant = signing.read_grant(grant_value)
+        grant = signing_tokens.read_grant(grant_value)
         if grant.enrolment_id is None:
             raise Refused(_("Ce lien de signature n'est pas valide."))
-        slot, enrolment = signing.grant_objects(grant)
+        slot, enrolment = signing_tokens.grant_objects(grant)
         assert enrolment is not None  # noqa: S101 (grant_objects returns it when asked)
-        signing.check_not_someone_else(request.user, enrolment)
-        ip, user_agent = signing.client_details(request)
-        signature = signing.sign(
+        signing_services.check_not_someone_else(request.user, enrolment)
+        ip, user_agent = signing_services.client_details(request)
+        signature = signing_services.sign(
             slot,
             enrolment,
             image=request.POST.get("signature", ""),
@@ -314,7 +322,7 @@ def submit_signature(request: HttpRequest) -> HttpResponse:
             user_agent=user_agent,
             code_id=grant.code_id,
         )
-    except signing.ImageRefused as refusal:
+    except signing_tokens.ImageRefused as refusal:
         if enrolment is None:  # (never: images are checked once the enrolment is known)
             return _refused(request, refusal.message)
         return _sign_page(request, slot, enrolment, grant_value, error=refusal.message, status=400)
@@ -331,7 +339,7 @@ def submit_signature(request: HttpRequest) -> HttpResponse:
 
 
 def _portal_learner(request: HttpRequest) -> Learner:
-    learner = signing.learner_of_user(request.user)
+    learner = signing_tokens.learner_of_user(request.user)
     if learner is None:
         raise PermissionDenied
     return learner
@@ -346,7 +354,7 @@ def portal(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/home.html",
-        {"learner": learner, "now": now, "overview": signing.portal_overview(learner, now)},
+        {"learner": learner, "now": now, "overview": signing_portal.portal_overview(learner, now)},
     )
 
 
@@ -358,10 +366,10 @@ def portal_sign(request: HttpRequest, pk: int) -> HttpResponse:
         Slot.objects.select_related("session"), pk=pk, organisation_id=learner.organisation_id
     )
     try:
-        enrolment = signing.enrolment_at(learner, slot)
-        signing.check_window(slot, timezone.now())
-        signing.check_not_signed(slot, enrolment)
+        enrolment = signing_services.enrolment_at(learner, slot)
+        signing_services.check_window(slot, timezone.now())
+        signing_services.check_not_signed(slot, enrolment)
     except Refused as refusal:
         return _refused(request, refusal.message)
     grant = Grant(slot.pk, Method.LINK, enrolment.pk)
-    return _sign_page(request, slot, enrolment, signing.issue_grant(grant))
+    return _sign_page(request, slot, enrolment, signing_tokens.issue_grant(grant))
