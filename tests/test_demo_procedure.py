@@ -103,6 +103,12 @@ def test_one_worker_pass_opens_the_cases_and_sends_the_first_reminders_once(
         sent = db.execute(
             "SELECT m.status, COUNT(*) FROM messaging_message m GROUP BY m.status"
         ).fetchall()
+        # One case per learner's episode: no enrolment holds two open cases.
+        doubled = db.execute(
+            """SELECT enrolment_id FROM followup_followupcase WHERE status = 'ouvert'
+               GROUP BY enrolment_id HAVING COUNT(*) > 1"""
+        ).fetchall()
+    assert doubled == []
     assert sorted(cases) == sorted(
         (address, kind, "ouvert") for address, (kind, _s, _f) in expected.items()
     )
