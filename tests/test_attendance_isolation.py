@@ -55,6 +55,7 @@ ARGS = {
     "session_sheet": "session",
     "schedule_generate": "session",
     "justification": "mark",
+    "settle_conflict": "mark",
 }
 
 

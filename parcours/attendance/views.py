@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
 from parcours.attendance import pdf, schedule, selectors, services
 from parcours.attendance.forms import GroupMarkForm, ScheduleForm
@@ -80,10 +79,11 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(EDIT)
-@require_POST
 def settle_conflict(request: HttpRequest, pk: int) -> HttpResponse:
     """The trainer settles a disagreement: present after all, or the absence stands."""
     mark = get_scoped(request.user, AttendanceMark.objects.select_related("slot"), EDIT, pk=pk)
+    if request.method != "POST":
+        return redirect("attendance:slot_detail", pk=mark.slot_id)
     decision = request.POST.get("decision", "")
     if decision not in {"present", "absent"}:
         messages.error(request, _("Choisissez : présent(e), ou absence maintenue."))
