@@ -19,7 +19,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from parcours.core.demo import DEMO_PASSWORD, build_demo
+from parcours.demo.builder import DEMO_PASSWORD, build_demo
 from parcours.learners.models import Learner
 
 CHROMIUM_FLAGS = [

@@ -16,7 +16,7 @@ from django.utils.html import escape
 from icalendar import Calendar
 
 from parcours.core import journal
-from parcours.core.demo import build_demo
+from parcours.demo.builder import build_demo
 from parcours.core.models import JournalEntry, User
 from parcours.followup.models import (
     Action,
