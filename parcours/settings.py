@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "parcours.messaging",
     "parcours.followup",
     "parcours.safeguarding",
+    "parcours.api",
+    "parcours.demo",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
