@@ -108,6 +108,11 @@ def report_progress(
     Job.objects.filter(pk=job.pk).update(**values)
 
 
+def save_result(job: Job, result: dict[str, Any]) -> None:
+    """What a running job has done so far, written at once so that a retry does not redo it."""
+    Job.objects.filter(pk=job.pk).update(result=result)
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
