@@ -4,7 +4,6 @@ import datetime as dt
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from parcours.learners.models import Enrolment
 from parcours.programmes.models import Programme, Session, Slot
 
 
@@ -64,12 +63,14 @@ def programme_sessions(programme: Programme) -> QuerySet[Session]:
 
 def session_for_page(queryset: QuerySet[Session]) -> QuerySet[Session]:
     """What the session page shows: its programme, site, trainers, séances and learners."""
+    # Enrolments belong to learners, a layer above: reached through the reverse relation.
+    enrolments = Session._meta.get_field("enrolments").related_model._default_manager
     return queryset.select_related("programme", "site").prefetch_related(
         "trainers",
         Prefetch("slots", queryset=Slot.objects.select_related("trainer")),
         Prefetch(
             "enrolments",
-            queryset=Enrolment.objects.select_related("learner").order_by(
+            queryset=enrolments.select_related("learner").order_by(
                 "learner__last_name", "learner__first_name"
             ),
         ),
