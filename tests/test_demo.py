@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from parcours.attendance.models import AttendanceMark
 from parcours.core import journal
-from parcours.demo.builder import DEMO_PASSWORD, build_demo
 from parcours.core.models import JournalEntry, Membership, Organisation, Role, Site
+from parcours.demo.builder import DEMO_PASSWORD, build_demo
 from parcours.engagement.signals import compute_signals
 from parcours.learners.models import (
     AdaptationMeasure,

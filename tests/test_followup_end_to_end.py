@@ -16,8 +16,8 @@ from django.utils.html import escape
 from icalendar import Calendar
 
 from parcours.core import journal
-from parcours.demo.builder import build_demo
 from parcours.core.models import JournalEntry, User
+from parcours.demo.builder import build_demo
 from parcours.followup.models import (
     Action,
     CaseStatus,
