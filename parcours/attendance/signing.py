@@ -52,6 +52,7 @@ from parcours.core import jobs, journal
 from parcours.core.access import can, membership_of
 from parcours.core.models import Job, JournalAction, Role, User
 from parcours.core.services import check_same_organisation
+from parcours.learners.access import learner_of_user
 from parcours.learners.models import Enrolment, EnrolmentStatus, Learner
 from parcours.programmes.models import Slot, Trainer
 
@@ -229,14 +230,6 @@ def grant_objects(grant: Grant) -> tuple[Slot, Enrolment | None]:
 
 
 # --- Who is signing -----------------------------------------------------------------
-
-
-def learner_of_user(user: Any) -> Learner | None:
-    """The learner record of a logged-in learner account (with a valid membership)."""
-    membership = membership_of(user)
-    if membership is None:
-        return None
-    return Learner.objects.filter(user=user, organisation=membership.organisation).first()
 
 
 def learner_from_cookie(request: HttpRequest) -> Learner | None:
