@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "parcours.messaging",
     "parcours.followup",
     "parcours.safeguarding",
+    "parcours.portal",
     "parcours.api",
     "parcours.demo",
     "rest_framework",

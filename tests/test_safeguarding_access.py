@@ -76,7 +76,6 @@ CASES: dict[str, Case] = {
     ),
     "safeguarding:report_pdf": Case("report", on_report),
     # Everything else, covered by the other safeguarding tests.
-    "safeguarding:portal_report": Case("portal"),
     "safeguarding:follow_up": Case("public"),
     "safeguarding:follow_up_add": Case("public"),
     "safeguarding:public_report": Case("public", lambda r: {"slug": r.organisation.slug}),

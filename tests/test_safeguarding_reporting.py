@@ -46,7 +46,7 @@ def test_the_portal_links_to_the_report_form(reporter: User) -> None:
     client = login(reporter)
     portal = client.get("/mon-espace/")
     assert "Signaler une situation de violence, de harcèlement ou de discrimination" in portal.text
-    form = client.get(reverse("safeguarding:portal_report"))
+    form = client.get(reverse("portal:report"))
     assert form.status_code == 200 and "anonyme" in form.text
 
 
@@ -88,7 +88,7 @@ def test_an_anonymous_portal_report_keeps_no_link_to_the_learner(
 
 def test_only_learners_report_from_the_portal(officer: User, director: User) -> None:
     for user in (officer, director):
-        response = login(user).post(reverse("safeguarding:portal_report"), report_data())
+        response = login(user).post(reverse("portal:report"), report_data())
         assert response.status_code == 403
     assert not Report.objects.exists()
 

@@ -320,19 +320,6 @@ def _portal_learner(request: HttpRequest) -> Learner:
 
 @login_required
 @require_GET
-def portal(request: HttpRequest) -> HttpResponse:
-    """« Mon espace » of a learner: schedule, signing, attendance."""
-    learner = _portal_learner(request)
-    now = timezone.now()
-    return render(
-        request,
-        "portal/home.html",
-        {"learner": learner, "now": now, "overview": signing.portal_overview(learner, now)},
-    )
-
-
-@login_required
-@require_GET
 def portal_sign(request: HttpRequest, pk: int) -> HttpResponse:
     learner = _portal_learner(request)
     slot = get_object_or_404(

@@ -19,8 +19,7 @@ from django.views.decorators.http import require_POST
 
 from parcours.core import crud
 from parcours.core.access import can, capability_required, membership_of, organisation_for
-from parcours.core.models import Organisation, Role
-from parcours.learners.models import Learner
+from parcours.core.models import Organisation
 from parcours.lib.pdf import pdf_response
 from parcours.safeguarding import pdf, selectors, services
 from parcours.safeguarding.access import (
@@ -38,7 +37,6 @@ from parcours.safeguarding.forms import (
     MeasureForm,
     MessageForm,
     NoteForm,
-    PortalReportForm,
     ProcedureForm,
     ReportForm,
     TransitionForm,
@@ -83,7 +81,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 # Reporting
 
 
-def _report_page(
+def report_page(
     request: HttpRequest,
     organisation: Organisation,
     form: ReportForm,
@@ -131,31 +129,7 @@ def public_report(request: HttpRequest, slug: str) -> HttpResponse:
     def submit(f: ReportForm) -> tuple[Report, str]:
         return services.submit_report(organisation, f.facts(), channel=Channel.PUBLIC)
 
-    return _report_page(request, organisation, form, submit, public=True)
-
-
-@member_required
-def portal_report(request: HttpRequest) -> HttpResponse:
-    """From the learner portal: linked to the learner unless they tick « anonyme »."""
-    membership = membership_of(request.user)
-    if membership is None or membership.role != Role.APPRENANT:
-        raise PermissionDenied
-    organisation = membership.organisation
-    me = crud.acting_user(request)
-    learner = Learner.objects.filter(user=me, organisation=organisation).first()
-    form = PortalReportForm(request.POST or None)
-
-    def submit(f: ReportForm) -> tuple[Report, str]:
-        return services.submit_report(
-            organisation,
-            f.facts(),
-            channel=Channel.PORTAL,
-            anonymous=f.cleaned_data["anonymous"],
-            reporter_user=me,
-            reporter_learner=learner,
-        )
-
-    return _report_page(request, organisation, form, submit, public=False)
+    return report_page(request, organisation, form, submit, public=True)
 
 
 def follow_up(request: HttpRequest) -> HttpResponse:
