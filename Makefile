@@ -41,6 +41,7 @@ checks: install
 	$(BIN)/mypy parcours
 	$(BIN)/parcours check
 	$(BIN)/parcours makemigrations --check --dry-run
+	$(BIN)/lint-imports
 
 # The test suite alone (on PostgreSQL when DATABASE_URL is set).
 suite: install system-deps
