@@ -3,7 +3,6 @@
 With nothing set, Parcours runs on an embedded SQLite database under var/.
 """
 
-import secrets
 import zoneinfo
 from pathlib import Path
 
@@ -21,21 +20,11 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "static").mkdir(exist_ok=True)
 
 
-def _secret_key() -> str:
-    key = env.get_str("SECRET_KEY")
-    if key:
-        if len(key) < 32:
-            raise ImproperlyConfigured("SECRET_KEY: must be at least 32 characters long")
-        return key
-    # Zero-configuration default: a random key kept beside the embedded database.
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
-
-
-SECRET_KEY = _secret_key()
+# Zero-configuration default: random keys kept beside the embedded database.
+SECRET_KEY = env.get_secret("SECRET_KEY", generated_at=VAR_DIR / "secret_key")
+# The journal's HMAC key: kept outside the database, so that someone who can write to the
+# database but cannot read this key can no longer re-hash a rewritten journal.
+JOURNAL_KEY = env.get_secret("JOURNAL_KEY", generated_at=VAR_DIR / "journal_key")
 DEBUG = env.get_bool("DEBUG", False)
 ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", [])

@@ -10,7 +10,10 @@ class ActivityConfig(AppConfig):
     def ready(self) -> None:
         from parcours.activity import importers  # noqa: F401 (registers the import kinds)
         from parcours.activity.selectors import activity_events
+        from parcours.core import journal_text
         from parcours.learners.selectors import TIMELINE_PROVIDERS
 
         if activity_events not in TIMELINE_PROVIDERS:
             TIMELINE_PROVIDERS.append(activity_events)
+
+        journal_text.register({"xapi.key_revoked": _("Clé xAPI révoquée : %(object)s")})

@@ -35,6 +35,8 @@ class Periodic:
     name: str
     every: dt.timedelta
     func: Callable[[dt.datetime], None]
+    # When the task first runs, from the moment a worker first sees it (default: at once).
+    first_run: Callable[[dt.datetime], dt.datetime] | None = None
 
 
 PERIODIC: dict[str, Periodic] = {}
@@ -51,12 +53,16 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 
 def periodic(
-    name: str, every: dt.timedelta
+    name: str,
+    every: dt.timedelta,
+    *,
+    first_run: Callable[[dt.datetime], dt.datetime] | None = None,
 ) -> Callable[[Callable[[dt.datetime], None]], Callable[[dt.datetime], None]]:
-    """Register work that runs once per period, whichever worker gets to it first."""
+    """Register work that runs once per period, whichever worker gets to it first
+    (`first_run` places its first run, e.g. on the next Monday morning)."""
 
     def register(func: Callable[[dt.datetime], None]) -> Callable[[dt.datetime], None]:
-        PERIODIC[name] = Periodic(name, every, func)
+        PERIODIC[name] = Periodic(name, every, func, first_run)
         return func
 
     return register
@@ -171,7 +177,10 @@ def run_periodic(now: dt.datetime) -> list[str]:
     """Run each periodic task that is due, claiming its period so that it runs once."""
     ran = []
     for task in PERIODIC.values():
-        row, _ = ScheduledTask.objects.get_or_create(name=task.name, defaults={"next_run_at": now})
+        first = task.first_run(now) if task.first_run is not None else now
+        row, _ = ScheduledTask.objects.get_or_create(
+            name=task.name, defaults={"next_run_at": first}
+        )
         if row.next_run_at > now:
             continue
         taken = ScheduledTask.objects.filter(pk=row.pk, next_run_at=row.next_run_at).update(
