@@ -41,6 +41,12 @@ urlpatterns = [
         views_imports.import_template,
         name="import_template",
     ),
+    path(
+        "imports/modeles/<slug:kind>.xlsx",
+        views_imports.import_template,
+        {"fmt": "xlsx"},
+        name="import_template_xlsx",
+    ),
     path("journal/", views.journal_list, name="journal"),
     path("taches/<int:pk>/", views.job_detail, name="job_detail"),
     path("taches/<int:pk>/etat/", views.job_status, name="job_status"),
