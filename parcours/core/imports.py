@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -252,7 +252,8 @@ def run_import(
     if dry_run:
         return report
     try:
-        with transaction.atomic():
+        # (the driver's own errors too, raised by COPY, as Django's: IntegrityError...)
+        with transaction.atomic(), connection.wrap_database_errors:
             importer.prepare(plan, acting_user=acting_user, label=label)
             _write(importer, plan, acting_user=acting_user, label=label, progress=progress)
             journal.record_event(
@@ -302,7 +303,11 @@ def _stream(
     acting_user: User | None,
     label: str,
 ) -> ImportReport:
-    with importer.outside_transaction(), transaction.atomic():
+    with (
+        importer.outside_transaction(),
+        transaction.atomic(),
+        connection.wrap_database_errors,
+    ):
         try:
             importer.stage(table, names, report)
         except tabular.TableError as exc:

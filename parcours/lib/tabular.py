@@ -204,26 +204,25 @@ def _csv_rows(reader: Any, nul: list[int]) -> Iterator[tuple[int, list[str]]]:
 
 
 def _csv_error(error: str, *, start: int, at: int) -> tuple[str, int]:
-    """The csv module's (English) error as a French message and the line to show."""
+    """The csv module's (English) error as a French message, and the line to show: the
+    line where the row began (for a quote never closed, where the quote opened)."""
     if error.startswith("field larger than field limit"):
-        limit = csv.field_size_limit()
+        limit = f"{csv.field_size_limit():,}".replace(",", "\u202f")
         return (
             _(
-                "valeur de plus de %(limit)s caractères dans la ligne commencée ligne "
-                "%(line)d : un guillemet (\") ouvert dans cette ligne n'est peut-être jamais "
-                "refermé"
+                "valeur de plus de %(limit)s caractères dans la ligne qui commence ici : un "
+                "guillemet (\") ouvert sur cette ligne n'est sans doute jamais refermé"
             )
-            % {"limit": f"{limit:,}".replace(",", "\u202f"), "line": start},
+            % {"limit": limit},
             start,
         )
     if error == "unexpected end of data":
         return (
             _(
-                'guillemet (") ouvert ligne %(line)d et jamais refermé : la fin du fichier '
-                'a été atteinte dans cette valeur ; fermez le guillemet, ou doublez-le ("") '
-                "s'il fait partie du texte"
-            )
-            % {"line": start},
+                'guillemet (") ouvert sur cette ligne et jamais refermé : la fin du fichier '
+                'est atteinte dans la valeur ; fermez le guillemet, ou doublez-le ("") s\'il '
+                "fait partie du texte"
+            ),
             start,
         )
     if "expected after" in error:
