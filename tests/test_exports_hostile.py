@@ -15,11 +15,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
 from parcours.core.imports import IMPORTERS, run_import
+from parcours.core.models import Job
 from parcours.engagement import scoring, services
 from parcours.followup import services as followup_services
 from parcours.learners import services as learner_services
@@ -46,6 +48,8 @@ EXPORT_URLS = {
     "followup:dropout_stats",  # ?format=csv or ?format=xlsx
     "import_template",
     "import_template_xlsx",
+    "import_errors",
+    "import_errors_xlsx",
 }
 
 
@@ -199,6 +203,31 @@ def test_the_import_templates_are_the_exchange_format_in_csv_and_xlsx(as_directo
         path.write_bytes(as_director.get(reverse("import_template_xlsx", args=[kind])).content)
         report = run_import(kind, path, organisation=org_a, dry_run=True)
         assert not any(e.line == 1 for e in report.errors), report.errors
+
+
+def test_the_error_list_of_a_refused_import_is_neutralised(
+    as_director, org_a, settings, tmp_path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    header = "external_id,last_name,first_name,email,phone,disability,=cmd|' /C calc'!A0\n"
+    content = header + f"{LEARNER_ID},{LAST_NAME},{FIRST_NAME},x,{SESSION_ID},2,\n"
+    response = as_director.post(
+        reverse("import_upload"),
+        {"kind": "learners", "file": SimpleUploadedFile("=evil.csv", content.encode())},
+    )
+    call_command("worker", "--once")
+    job = Job.objects.get(kind="imports.run")
+    assert job.result["ok"] is False
+    page = as_director.get(response["Location"]).content.decode()
+    assert reverse("import_errors", args=[job.pk]) in page
+
+    rows = read_people_csv(as_director.get(reverse("import_errors", args=[job.pk])))
+    assert rows[0] == ["ligne", "colonne", "motif"]
+    assert ["1", "'=cmd|' /C calc'!A0", "colonne inconnue"] in rows
+
+    sheet = read_xlsx(as_director.get(reverse("import_errors_xlsx", args=[job.pk])))
+    assert [1, "'=cmd|' /C calc'!A0", "colonne inconnue"] in sheet
+    assert len(sheet) == len(rows)
 
 
 def test_every_export_url_is_covered_here() -> None:

@@ -36,6 +36,13 @@ urlpatterns = [
     ),
     path("imports/", views_imports.import_upload, name="import_upload"),
     path("imports/<int:pk>/", views_imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/erreurs.csv", views_imports.import_errors, name="import_errors"),
+    path(
+        "imports/<int:pk>/erreurs.xlsx",
+        views_imports.import_errors,
+        {"fmt": "xlsx"},
+        name="import_errors_xlsx",
+    ),
     path(
         "imports/modeles/<slug:kind>.csv",
         views_imports.import_template,

@@ -1,5 +1,6 @@
 """Upload pages for the exchange files: the form, the job's progress and outcome, templates."""
 
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -68,8 +69,8 @@ class ImportForm(forms.Form):
         assert isinstance(kind, forms.ChoiceField)  # noqa: S101
         kind.choices = [(k, i.label) for k, i in imports.IMPORTERS.items()]
         self.fields["file"].help_text = _(
-            "CSV en UTF-8, séparé par des virgules, avec une ligne d'en-tête ; ou XLSX avec "
-            "les mêmes colonnes. %(size)s au plus."
+            "CSV en UTF-8, séparé par des virgules (ou des points-virgules), avec une ligne "
+            "d'en-tête ; ou XLSX avec les mêmes colonnes. %(size)s au plus."
         ) % {"size": filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES)}
 
     def clean_file(self) -> Any:
@@ -145,6 +146,21 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "imports/job.html",
         {"job": job, "kind_label": imports.kind_label(job.payload.get("kind", ""))},
+    )
+
+
+@capability_required(CAPABILITY)
+def import_errors(request: HttpRequest, pk: int, fmt: str = "csv") -> HttpResponse:
+    """The errors of a refused file, to work through in a spreadsheet (for people)."""
+    job = get_scoped(request.user, Job.objects.filter(kind=imports.JOB_KIND), CAPABILITY, pk=pk)
+    errors = job.result.get("errors") or []
+    stem = Path(job.payload.get("filename") or "import").stem
+    return exports.table_response(
+        fmt,
+        f"erreurs-{stem}",
+        [_("ligne"), _("colonne"), _("motif")],
+        ([e["line"] or None, e["column"], e["message"]] for e in errors),
+        sheet=_("Erreurs"),
     )
 
 

@@ -23,18 +23,22 @@ are written in ISO 8601, as the exchange formats say and as Excel reads them.
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TextIO
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 FORMATS = ("csv", "xlsx")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = frozenset("=+-@\t\r")
+# Control characters that XML (so XLSX) cannot hold; tab, LF and CR it can (openpyxl's).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,15 @@ def write_csv(
         out.write("\ufeff")
     writer = csv.writer(out, delimiter=dialect.delimiter, lineterminator=dialect.lineterminator)
     writer.writerow([csv_cell(h, dialect) for h in header])
-    writer.writerows([csv_cell(v, dialect) for v in row] for row in rows)
+    starts, cell = FORMULA_STARTS, csv_cell
+
+    def cells(row: Iterable[Any]) -> list[str]:
+        # Texts inline, the rest through csv_cell: 200,000 rows in about a second.
+        return [
+            ("'" + v if v[:1] in starts else v) if type(v) is str else cell(v, dialect) for v in row
+        ]
+
+    writer.writerows(map(cells, rows))
 
 
 def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]], *, dialect: Dialect) -> str:
@@ -100,15 +112,13 @@ def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]], *, dialect: D
 
 
 def _xlsx_value(value: Any) -> Any:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
+    if type(value) is str:
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
     if value is None or isinstance(value, bool | int | float | Decimal):
         return value
     if isinstance(value, dt.datetime):
         # Excel has no time zones: the local wall-clock time is what a reader expects.
         if value.tzinfo is not None:
-            from django.utils import timezone
-
             value = timezone.localtime(value).replace(tzinfo=None)
         return value
     if isinstance(value, dt.date | dt.time):
@@ -127,20 +137,17 @@ def xlsx_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]], *, sheet: s
     worksheet.freeze_panes = "A2"
     bold = Font(bold=True)
 
-    def cells(values: Iterable[Any], font: Font | None = None) -> list[Any]:
-        out = []
-        for value in values:
-            cell = WriteOnlyCell(worksheet, value=_xlsx_value(value))
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # a text, never a formula
-            if font is not None:
-                cell.font = font
-            out.append(cell)
-        return out
+    header_cells = []
+    for name in header:
+        cell = WriteOnlyCell(worksheet, value=_xlsx_value(name))
+        cell.font = bold
+        header_cells.append(cell)
 
-    worksheet.append(cells(header, bold))
+    worksheet.append(header_cells)
     for row in rows:
-        worksheet.append(cells(row))
+        # Plain values: openpyxl writes a text as a text unless it starts with "=",
+        # which a neutralised text never does.
+        worksheet.append([_xlsx_value(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
