@@ -134,7 +134,13 @@ def _upload_page(
     return render(
         request,
         "imports/upload.html",
-        {"form": form, "importers": imports.IMPORTERS, "recent": recent},
+        {
+            "form": form,
+            "importers": imports.IMPORTERS,
+            "recent": recent,
+            "max_bytes": settings.IMPORT_MAX_UPLOAD_BYTES,
+            "too_big": _too_big(),
+        },
         status=status,
     )
 
