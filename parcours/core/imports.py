@@ -224,9 +224,12 @@ def run_import(
             report.errors.extend(problems)
             return report
         if isinstance(importer, StreamingImporter):
-            return _run_streaming(
-                importer, table, names, report, acting_user=acting_user, label=label
-            )
+            try:
+                return _run_streaming(
+                    importer, table, names, report, acting_user=acting_user, label=label
+                )
+            except (IntegrityError, DataError) as exc:
+                return _refused(report, exc)
         if progress:
             progress(0, table.estimated_rows, _("Vérification des lignes"))
         importer.load()
@@ -288,21 +291,6 @@ def _run_streaming(
     label: str,
 ) -> ImportReport:
     """Validate and stage in one pass, then write, all in one transaction."""
-    try:
-        return _stream(importer, table, names, report, acting_user=acting_user, label=label)
-    except (IntegrityError, DataError) as exc:
-        return _refused(report, exc)
-
-
-def _stream(
-    importer: StreamingImporter,
-    table: tabular.Table,
-    names: list[str],
-    report: ImportReport,
-    *,
-    acting_user: User | None,
-    label: str,
-) -> ImportReport:
     with (
         importer.outside_transaction(),
         transaction.atomic(),
