@@ -42,6 +42,16 @@ class Periodic:
 PERIODIC: dict[str, Periodic] = {}
 
 
+class PermanentFailure(Exception):
+    """Raised by a handler when trying again would fail the same way: the job fails at
+    once, not retried, keeping `message` (for the user, in French) and `result`."""
+
+    def __init__(self, message: str, result: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.result = result or {}
+
+
 def handler(kind: str) -> Callable[[Handler], Handler]:
     """Register the function that runs jobs of this kind."""
 
@@ -150,6 +160,16 @@ def run(job: Job) -> None:
         if func is None:
             raise LookupError(f"no handler for job kind {job.kind!r}")
         result = func(job)
+    except PermanentFailure as exc:
+        log.warning("job %s failed for good: %s", job, exc.message)
+        Job.objects.filter(pk=job.pk).update(
+            state=JobState.FAILED,
+            result=exc.result,
+            error=exc.message[-5000:],
+            finished_at=timezone.now(),
+            locked_by="",
+        )
+        return
     except Exception as exc:
         log.exception("job %s failed", job)
         final = job.attempts >= job.max_attempts or func is None

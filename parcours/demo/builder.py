@@ -18,7 +18,6 @@ follow-up cases and sends their first reminders. Learners with a disability have
 adaptation sheets (needs, measures, attestations).
 """
 
-import csv
 import datetime as dt
 import math
 import random
@@ -49,6 +48,7 @@ from parcours.learners.models import (
     Learner,
     Tutor,
 )
+from parcours.lib import exports
 from parcours.programmes import services as programme_services
 from parcours.programmes.models import Category, Modality, Session, Slot, Trainer
 
@@ -1164,11 +1164,12 @@ class _Writer:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "export-plateforme.csv"
             with path.open("w", newline="", encoding="utf-8") as out:
-                writer = csv.writer(out)
-                writer.writerow(
-                    ["learner_external_id", "session_external_id", "occurred_at", "kind", "count"]
+                exports.write_csv(
+                    out,
+                    ["learner_external_id", "session_external_id", "occurred_at", "kind", "count"],
+                    rows,
+                    dialect=exports.EXCHANGE,
                 )
-                writer.writerows((a, b, day.isoformat(), k, n) for a, b, day, k, n in rows)
             report = run_import("activity", path, organisation=self.org, acting_user=officer)
         if not report.ok:
             raise ValidationError(report.error_summary())
