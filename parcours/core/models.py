@@ -12,6 +12,8 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcours.core.bases import AuthoredModel, CreatedModel, TenantModel
+
 siret_validator = RegexValidator(r"^\d{14}$", _("Le SIRET compte 14 chiffres."))
 nda_validator = RegexValidator(
     r"^\d{11}$", _("Le numéro de déclaration d'activité compte 11 chiffres.")
@@ -47,7 +49,7 @@ class Organisation(models.Model):
         return self.name
 
 
-class Site(models.Model):
+class Site(TenantModel):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sites")
     name = models.CharField(_("nom"), max_length=120)
     address = models.CharField(_("adresse"), max_length=250, blank=True)
@@ -121,7 +123,7 @@ class Role(models.TextChoices):
     AUDITEUR = "auditeur", _("Auditeur")
 
 
-class Membership(models.Model):
+class Membership(TenantModel, CreatedModel):
     """A user's place in one organisation: the tenant of everything they see."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
@@ -193,7 +195,7 @@ class JournalChain(models.Model):
         return f"{self.key} #{self.last_seq}"
 
 
-class JournalEntry(models.Model):
+class JournalEntry(CreatedModel):
     """One append-only, hash-chained record of a change made through a service."""
 
     chain = models.CharField(max_length=40)  # indexed by (chain, seq)
@@ -319,7 +321,7 @@ class JobState(models.TextChoices):
     FAILED = "failed", _("Échec")
 
 
-class Job(models.Model):
+class Job(AuthoredModel):
     """Background work queued in the database and claimed atomically by `parcours worker`."""
 
     kind = models.CharField(max_length=60, db_index=True)
