@@ -713,11 +713,13 @@ class _Plan:
             if learner.employer is None:
                 learner.employer = rng.randrange(len(self.employers))
             e.employer = learner.employer
-        # The demo tutor account is the second learner's tutor (an apprentice).
-        if len(self.learners) > 1:
-            e = self.learners[1].enrolments[0]
+        # The demo tutor account is the second learner's tutor (an apprentice), or else the
+        # first apprentice's: the account that logs in always tutors someone.
+        ordered = self.learners[1:2] + self.learners[:1] + self.learners[2:]
+        for e in (e for learner in ordered for e in learner.enrolments):
             if e.employer is not None and e.tutor is not None:
                 self.demo_tutor = (e.employer, e.tutor)
+                break
 
     def _dropouts(self) -> None:
         """About one enrolment in eight ends in a dropout, with its date and reason."""

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from parcours.core.access import (
@@ -25,6 +25,9 @@ def home(request: HttpRequest) -> HttpResponse:
         from parcours.attendance.signing_views import portal
 
         return portal(request)
+    if membership.role == "tuteur" and hasattr(request.user, "tutor"):
+        # A company tutor's home lists their apprentices (followup's tutor space).
+        return redirect("followup:tutor_home")
     if membership.role not in {"direction", "qualite", "suivi", "auditeur"}:
         return render(request, "core/space.html", {"membership": membership})
     today = timezone.localdate()

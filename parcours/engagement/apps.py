@@ -8,4 +8,16 @@ class EngagementConfig(AppConfig):
     verbose_name = _("Engagement et risque de décrochage")
 
     def ready(self) -> None:
+        from parcours.core.menu import MenuLink, register
+
+        register(
+            MenuLink(
+                "suivi",
+                _("Risque de décrochage"),
+                "engagement:risk_list",
+                order=30,
+                capability="records.view",
+                also_current=("engagement:thresholds",),
+            )
+        )
         from parcours.engagement import tasks  # noqa: F401 (registers the nightly scoring)

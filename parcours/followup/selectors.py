@@ -219,7 +219,20 @@ def draft_of(organisation: Any) -> ProcedureVersion | None:
 
 
 def triggers_with_steps(version: ProcedureVersion) -> list[Trigger]:
-    return list(version.triggers.prefetch_related("steps").order_by("order", "pk"))
+    """The version's triggers with their steps; each email step knows its template's name
+    (`step.template_name`, what staff and the auditor read instead of its key)."""
+    from parcours.messaging.models import MessageTemplate
+
+    triggers = list(version.triggers.prefetch_related("steps").order_by("order", "pk"))
+    names = dict(
+        MessageTemplate.objects.filter(
+            organisation_id=version.procedure.organisation_id
+        ).values_list("key", "name")
+    )
+    for trigger in triggers:
+        for step in trigger.steps.all():
+            step.template_name = names.get(step.template_key, step.template_key)  # type: ignore[attr-defined]
+    return triggers
 
 
 # Cases

@@ -8,6 +8,13 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messages")
 
     def ready(self) -> None:
+        from parcours.core.menu import MenuLink, register
+
+        register(
+            MenuLink(
+                "suivi", _("Messages"), "messaging:outbox", order=50, capability="records.view"
+            )
+        )
         from parcours.learners.selectors import TIMELINE_PROVIDERS
         from parcours.messaging import sending  # noqa: F401 (registers messaging.send, the sweep)
         from parcours.messaging.selectors import message_events
