@@ -15,7 +15,7 @@ from parcours.followup.models import LiaisonSheet, MeetingKind, TriggerKind
 from parcours.learners import services as learner_services
 from parcours.learners.models import Tutor
 from parcours.programmes import services as programme_services
-from tests.conftest import World, build_world, login
+from tests.conftest import World, login
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = dt.datetime(2026, 4, 15, 10, 0, tzinfo=PARIS)
