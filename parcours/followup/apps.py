@@ -17,6 +17,7 @@ class FollowupConfig(AppConfig):
                 "followup:tutor_home",
                 order=5,
                 roles=frozenset({"tuteur"}),
+                visible=lambda user: hasattr(user, "tutor"),
             ),
             MenuLink(
                 "suivi", _("Mon suivi"), "followup:dashboard", order=10, capability="cases.work"

@@ -221,10 +221,13 @@ def draft_of(organisation: Any) -> ProcedureVersion | None:
 def triggers_with_steps(version: ProcedureVersion) -> list[Trigger]:
     """The version's triggers with their steps; each email step knows its template's name
     (`step.template_name`, what staff and the auditor read instead of its key)."""
+    from parcours.messaging.defaults import defaults
     from parcours.messaging.models import MessageTemplate
 
     triggers = list(version.triggers.prefetch_related("steps").order_by("order", "pk"))
-    names = dict(
+    # The organisation's own copy of a template, else the one shipped (made on first use).
+    names = {d.key: d.name for d in defaults()}
+    names.update(
         MessageTemplate.objects.filter(
             organisation_id=version.procedure.organisation_id
         ).values_list("key", "name")
