@@ -16,7 +16,10 @@ from parcours.followup.models import CaseStatus, FollowupCase
 from parcours.learners.models import ENDED_STATUSES, Enrolment, Learner, Tutor
 from parcours.messaging.models import Message
 from parcours.programmes.models import Slot
-from tests.demo_support import DEMO_EMAILS, built_demo, demo, persona  # noqa: F401 (fixtures)
+from tests import demo_support
+from tests.demo_support import DEMO_EMAILS, persona
+
+built_demo, demo = demo_support.built_demo, demo_support.demo  # the module's fixtures
 
 
 def home_of(role: str) -> tuple[Client, str]:

@@ -15,7 +15,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from parcours.core.models import Organisation, Role
-from tests.demo_support import built_demo, demo, persona  # noqa: F401 (fixtures)
+from tests import demo_support
+from tests.demo_support import persona
+
+built_demo, demo = demo_support.built_demo, demo_support.demo  # the module's fixtures
 
 TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 SKIP = ("/admin/", "/deconnexion/", "/api/", "/xapi/")
