@@ -8,4 +8,5 @@ urlpatterns = [
     path("risque/export.csv", views.risk_export, name="risk_export"),
     path("risque/calculer/", views.risk_run, name="risk_run"),
     path("risque/seuils/", views.thresholds, name="thresholds"),
+    path("risque/seuils/calibrer/", views.calibrate_run, name="calibrate_run"),
 ]

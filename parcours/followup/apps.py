@@ -47,3 +47,9 @@ class FollowupConfig(AppConfig):
 
         if followup_events not in TIMELINE_PROVIDERS:
             TIMELINE_PROVIDERS.append(followup_events)
+
+        from parcours.engagement.selectors import OPEN_CASE_PROVIDERS
+        from parcours.followup.selectors import open_case_urls
+
+        if open_case_urls not in OPEN_CASE_PROVIDERS:
+            OPEN_CASE_PROVIDERS.append(open_case_urls)

@@ -218,6 +218,21 @@ def draft_of(organisation: Any) -> ProcedureVersion | None:
     return versions(organisation).filter(status=VersionStatus.DRAFT).first()
 
 
+def open_case_urls(enrolment_ids: list[int]) -> dict[int, str]:
+    """{enrolment id: address of its (oldest) open case}, in one query: for the risk list."""
+    from django.urls import reverse
+
+    rows = (
+        FollowupCase.objects.filter(enrolment_id__in=enrolment_ids, status=CaseStatus.OPEN)
+        .order_by("opened_at", "pk")
+        .values_list("enrolment_id", "pk")
+    )
+    found: dict[int, str] = {}
+    for enrolment_id, pk in rows:
+        found.setdefault(enrolment_id, reverse("followup:case_detail", args=[pk]))
+    return found
+
+
 def triggers_with_steps(version: ProcedureVersion) -> list[Trigger]:
     """The version's triggers with their steps; each email step knows its template's name
     (`step.template_name`, what staff and the auditor read instead of its key)."""
