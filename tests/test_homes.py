@@ -3,6 +3,7 @@
 dashboard and the follow-up officer's cases; and the demo tutor's personal link opens for
 the very tutor who logs in."""
 
+import datetime as dt
 import re
 
 from django.test import Client
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from parcours.core.models import Organisation, Role
+from parcours.engagement.models import RiskScore
 from parcours.followup import liaison
 from parcours.followup import services as followup_services
 from parcours.followup.models import CaseStatus, FollowupCase
@@ -17,7 +19,7 @@ from parcours.learners.models import ENDED_STATUSES, Enrolment, Learner, Tutor
 from parcours.messaging.models import Message
 from parcours.programmes.models import Slot
 from tests import demo_support
-from tests.demo_support import DEMO_EMAILS, persona
+from tests.demo_support import DEMO_DAY, DEMO_EMAILS, persona
 
 built_demo, demo = demo_support.built_demo, demo_support.demo  # the module's fixtures
 
@@ -111,3 +113,22 @@ def test_the_staff_homes_are_their_dashboards_and_the_officer_finds_their_cases(
     page = client.get(reverse("followup:dashboard")).content.decode()
     assert any(c.enrolment.learner.full_name in page for c in mine)
     assert Message.objects.filter(organisation=demo).exists()  # the first reminders
+
+
+def test_the_demo_risk_chart_tells_the_story_of_the_past_weeks(demo: Organisation) -> None:
+    days = sorted(set(RiskScore.objects.filter(organisation=demo).values_list("as_of", flat=True)))
+    # Six weekly snapshots replayed by the demo, and today's from the worker's nightly pass.
+    assert days[-1] == DEMO_DAY and len(days) >= 7
+    assert days[-7:-1] == [DEMO_DAY - dt.timedelta(weeks=w) for w in range(6, 0, -1)]
+    enrolment = (
+        Enrolment.objects.filter(organisation=demo, risk_scores__as_of=days[0])
+        .filter(risk_scores__as_of=DEMO_DAY)
+        .first()
+    )
+    assert enrolment is not None
+    client = Client()
+    client.force_login(persona(Role.DIRECTION))
+    page = client.get(reverse("learners:learner_detail", args=[enrolment.learner_id])).text
+    chart = page[page.index(f'data-risk-history="{enrolment.pk}"') :]
+    chart = chart[: chart.index("</figure>")]
+    assert chart.count("<circle data-point=") >= 7 and "data-legend" in chart
