@@ -100,7 +100,7 @@ def test_from_three_absences_to_a_closed_case_with_everything_on_the_timeline(db
         text = reminder.get_body(preferencelist=("plain",)).get_content()
         assert text.startswith(f"Bonjour {learner.first_name},")
         assert officer.get_full_name() in text  # the officer in charge signs it
-        assert "Nous avons constaté 3 absence(s) récente(s)" in text  # the run, counted
+        assert "Nous avons constaté 3 absences récentes" in text  # the run, counted
 
         # The same day again, then the next day: nothing new is sent.
         sent = len(inbox.messages)

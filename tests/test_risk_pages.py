@@ -194,7 +194,7 @@ def test_the_list_shows_the_latest_snapshot_with_its_reasons(scored: RiskWorld, 
 
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Scores au 27/03/2026, modèle v0" in html
+    assert "Scores au 27/03/2026, pondération par défaut" in html
     rows = snapshot()
     assert {e for e, _level in rows_of(page)} == set(rows)  # this snapshot's rows only
     absent = rows[scored.absent.pk]
@@ -368,7 +368,7 @@ def test_with_no_snapshot_the_page_says_so_and_staff_can_score_now(
     job.refresh_from_db()
     assert job.state == JobState.DONE and job.result["scored"] == 4
     done = as_director.get(url).content.decode()
-    assert "Scores au 27/03/2026, modèle v0" in done and "data-job-status" not in done
+    assert "Scores au 27/03/2026, pondération par défaut" in done and "data-job-status" not in done
     assert len(rows_of(as_director.get(url))) == 4
 
 
@@ -432,6 +432,7 @@ CASES = {
     "engagement:risk_export": ("get", {}),
     "engagement:risk_export_xlsx": ("get", {}),
     "engagement:risk_run": ("post", {}),
+    "engagement:calibrate_run": ("post", {}),
     "engagement:thresholds": ("post", {"defaut-medium": "35", "defaut-high": "60"}),
 }
 

@@ -252,7 +252,7 @@ def test_what_others_may_read_shows_nothing_of_the_report(
         client = login(user)
         register = client.get(reverse("safeguarding:register"))
         assert register.status_code == 200
-        assert "signalements reçus" in register.text
+        assert "signalement reçu" in register.text
         assert_no_secret(register, f"{user} register")
         # The journal names the learner (their account was created), never the facts,
         # and its safeguarding entries name no one (tests/test_safeguarding_workflow.py).

@@ -8,6 +8,17 @@ class ActivityConfig(AppConfig):
     verbose_name = _("Activité et évaluations")
 
     def ready(self) -> None:
+        from parcours.core.menu import MenuLink, register
+
+        register(
+            MenuLink(
+                "administration",
+                _("Connexion LMS"),
+                "activity:credential_list",
+                order=20,
+                capability="records.import",
+            )
+        )
         from parcours.activity import importers  # noqa: F401 (registers the import kinds)
         from parcours.activity.selectors import activity_events
         from parcours.core import journal_text

@@ -30,3 +30,16 @@ class CoreConfig(AppConfig):
                 "job": _("tâche"),
             }
         )
+        from parcours.core.menu import MenuLink, register
+
+        register(
+            MenuLink("qualite", _("Journal"), "journal", order=90, capability="journal.view"),
+            MenuLink(
+                "administration",
+                _("Imports"),
+                "import_upload",
+                order=10,
+                capability="records.import",
+                also_current=("import_detail",),
+            ),
+        )

@@ -58,6 +58,7 @@ DEMO_PASSWORD = "parcours-demo"  # noqa: S105 (documented in the README: demo on
 DEMO_DOMAIN = "demo.parcours.fr"
 DEFAULT_LEARNERS = 120
 DEFAULT_SEED = 1
+RISK_HISTORY_WEEKS = 6  # past nightly snapshots replayed, one a week (the worker adds today's)
 
 ROLE_ORDER = [Role.DIRECTION, Role.QUALITE, Role.SUIVI, Role.TUTEUR, Role.APPRENANT, Role.AUDITEUR]
 
@@ -713,11 +714,13 @@ class _Plan:
             if learner.employer is None:
                 learner.employer = rng.randrange(len(self.employers))
             e.employer = learner.employer
-        # The demo tutor account is the second learner's tutor (an apprentice).
-        if len(self.learners) > 1:
-            e = self.learners[1].enrolments[0]
+        # The demo tutor account is the second learner's tutor (an apprentice), or else the
+        # first apprentice's: the account that logs in always tutors someone.
+        ordered = self.learners[1:2] + self.learners[:1] + self.learners[2:]
+        for e in (e for learner in ordered for e in learner.enrolments):
             if e.employer is not None and e.tutor is not None:
                 self.demo_tutor = (e.employer, e.tutor)
+                break
 
     def _dropouts(self) -> None:
         """About one enrolment in eight ends in a dropout, with its date and reason."""
@@ -943,6 +946,7 @@ class _Writer:
                 if p.adaptations is not None:
                     sheet_count += self._adaptation_sheet(enrolment, e, p.adaptations, users)
         self._activity(officer)
+        self._risk_history()
         self._set_demo_password()
         return DemoResult(
             organisation=org,
@@ -1150,6 +1154,18 @@ class _Writer:
                 note=note,
             )
         return len(e.marks)
+
+    def _risk_history(self) -> None:
+        """Replay the past weeks' nightly scoring, each from the facts known that day
+        (what `parcours risk --as-of D --store` does), so that the risk charts tell a story."""
+        from parcours.engagement import scoring
+        from parcours.engagement import services as engagement_services
+
+        for weeks in range(RISK_HISTORY_WEEKS, 0, -1):
+            as_of = self.plan.today - dt.timedelta(weeks=weeks)
+            engagement_services.store_scores(
+                self.org, scoring.score(self.org, as_of), acting_user=None
+            )
 
     def _activity(self, officer: User) -> None:
         """The platform's activity, as an LMS export imported by the chargé de suivi."""

@@ -9,6 +9,18 @@ class EngagementConfig(AppConfig):
 
     def ready(self) -> None:
         from parcours.core import journal_text
+        from parcours.core.menu import MenuLink, register
+
+        register(
+            MenuLink(
+                "suivi",
+                _("Risque de décrochage"),
+                "engagement:risk_list",
+                order=30,
+                capability="records.view",
+                also_current=("engagement:thresholds",),
+            )
+        )
         from parcours.engagement import tasks  # noqa: F401 (registers the nightly scoring)
 
         journal_text.register(

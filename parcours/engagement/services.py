@@ -10,8 +10,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from parcours.core import journal
-from parcours.core.models import JournalAction, Organisation, User
+from parcours.core import jobs, journal
+from parcours.core.models import Job, JobState, JournalAction, Organisation, User
 from parcours.engagement import calibration
 from parcours.engagement.models import RiskModel, RiskScore, RiskThreshold
 from parcours.engagement.scoring import Scored
@@ -67,6 +67,32 @@ def calibrate(
             verb="risk.calibrated",
         )
     return model
+
+
+@transaction.atomic
+def queue_calibration(organisation: Organisation, *, until: dt.date, acting_user: User) -> Job:
+    """Ask the worker to calibrate a new model on what finished before `until` (one at a
+    time: while one is queued or running, asking again returns it)."""
+    from parcours.engagement.tasks import CALIBRATE
+
+    pending = Job.objects.filter(
+        organisation=organisation,
+        kind=CALIBRATE,
+        state__in=[JobState.QUEUED, JobState.RUNNING],
+    ).first()
+    if pending is not None:
+        return pending
+    job = jobs.enqueue(
+        CALIBRATE, {"until": until.isoformat()}, organisation=organisation, created_by=acting_user
+    )
+    journal.record_event(
+        "risk.calibration_queued",
+        organisation=organisation,
+        acting_user=acting_user,
+        obj=job,
+        data={"until": until.isoformat()},
+    )
+    return job
 
 
 @transaction.atomic

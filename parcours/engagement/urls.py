@@ -9,4 +9,5 @@ urlpatterns = [
     path("risque/export.xlsx", views.risk_export, {"fmt": "xlsx"}, name="risk_export_xlsx"),
     path("risque/calculer/", views.risk_run, name="risk_run"),
     path("risque/seuils/", views.thresholds, name="thresholds"),
+    path("risque/seuils/calibrer/", views.calibrate_run, name="calibrate_run"),
 ]

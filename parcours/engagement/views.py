@@ -75,6 +75,9 @@ def risk_list(request: HttpRequest) -> HttpResponse:
             )
         )
         context["counts"] = selectors.level_counts(organisation, snapshot.as_of)
+        context["model_label"] = selectors.model_label(organisation.pk, snapshot.model_version)
+        rows_on_page = list(context["page"].object_list)
+        context["open_cases"] = selectors.open_cases([r.enrolment_id for r in rows_on_page])
     return render(request, "engagement/risk_list.html", context)
 
 
@@ -167,6 +170,8 @@ def thresholds(request: HttpRequest) -> HttpResponse:
         form.fields["medium"].widget.attrs["placeholder"] = str(percent(medium))
         form.fields["high"].widget.attrs["placeholder"] = str(percent(high))
     models = list(selectors.risk_models(organisation).select_related("created_by"))
+    in_service = next((m for m in models if m.is_active), None)
+    job = selectors.calibration_job(organisation)
     return render(
         request,
         "engagement/thresholds.html",
@@ -174,9 +179,29 @@ def thresholds(request: HttpRequest) -> HttpResponse:
             "default_form": default_form,
             "rows": rows,
             "models": models,
-            "in_service": next((m for m in models if m.is_active), None),
+            "in_service": in_service,
+            "model_label": selectors.model_label(
+                organisation.pk, in_service.version if in_service else 0
+            ),
+            "job": job,
+            "job_pending": job is not None and job.state in {JobState.QUEUED, JobState.RUNNING},
+            "today": timezone.localdate(),
         },
     )
+
+
+@capability_required(CALIBRATE)
+@require_POST
+def calibrate_run(request: HttpRequest) -> HttpResponse:
+    """Queue a calibration on the enrolments finished before today (the worker runs it)."""
+    organisation = organisation_for(request.user, CALIBRATE)
+    services.queue_calibration(
+        organisation, until=timezone.localdate(), acting_user=crud.acting_user(request)
+    )
+    messages.success(
+        request, _("La calibration est lancée : son résultat s'affichera sur cette page.")
+    )
+    return redirect("engagement:thresholds")
 
 
 def _save_thresholds(

@@ -9,6 +9,45 @@ class FollowupConfig(AppConfig):
 
     def ready(self) -> None:
         from parcours.core import journal_text
+        from parcours.core.menu import MenuLink, register
+
+        register(
+            MenuLink(
+                "suivi",
+                _("Mes apprentis"),
+                "followup:tutor_home",
+                order=5,
+                roles=frozenset({"tuteur"}),
+                visible=lambda user: hasattr(user, "tutor"),
+            ),
+            MenuLink(
+                "suivi", _("Mon suivi"), "followup:dashboard", order=10, capability="cases.work"
+            ),
+            MenuLink(
+                "suivi",
+                _("Dossiers de suivi"),
+                "followup:case_list",
+                order=20,
+                capability="records.view",
+                also_current=("followup:case_detail",),
+            ),
+            MenuLink(
+                "suivi",
+                _("Abandons"),
+                "followup:dropout_stats",
+                order=40,
+                capability="records.view",
+            ),
+            MenuLink(
+                "qualite", _("Procédure"), "followup:procedure", order=10, capability="records.view"
+            ),
+        )
+        from parcours.core.homes import register_home
+        from parcours.core.models import Role
+        from parcours.followup.tutor_views import tutor_home_page
+
+        # A company tutor's home lists their apprentices.
+        register_home(Role.TUTEUR, tutor_home_page)
         from parcours.followup import jobs  # noqa: F401 (registers the daily follow-up)
         from parcours.followup.selectors import followup_events
         from parcours.learners.selectors import TIMELINE_PROVIDERS
@@ -43,3 +82,8 @@ class FollowupConfig(AppConfig):
         journal_text.register_labels(
             {"tutor": _("tuteur"), "message": _("message"), "expires": _("valable jusqu'au")}
         )
+        from parcours.engagement.selectors import OPEN_CASE_PROVIDERS
+        from parcours.followup.selectors import open_case_urls
+
+        if open_case_urls not in OPEN_CASE_PROVIDERS:
+            OPEN_CASE_PROVIDERS.append(open_case_urls)

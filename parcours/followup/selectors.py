@@ -218,8 +218,39 @@ def draft_of(organisation: Any) -> ProcedureVersion | None:
     return versions(organisation).filter(status=VersionStatus.DRAFT).first()
 
 
+def open_case_urls(enrolment_ids: list[int]) -> dict[int, str]:
+    """{enrolment id: address of its (oldest) open case}, in one query: for the risk list."""
+    from django.urls import reverse
+
+    rows = (
+        FollowupCase.objects.filter(enrolment_id__in=enrolment_ids, status=CaseStatus.OPEN)
+        .order_by("opened_at", "pk")
+        .values_list("enrolment_id", "pk")
+    )
+    found: dict[int, str] = {}
+    for enrolment_id, pk in rows:
+        found.setdefault(enrolment_id, reverse("followup:case_detail", args=[pk]))
+    return found
+
+
 def triggers_with_steps(version: ProcedureVersion) -> list[Trigger]:
-    return list(version.triggers.prefetch_related("steps").order_by("order", "pk"))
+    """The version's triggers with their steps; each email step knows its template's name
+    (`step.template_name`, what staff and the auditor read instead of its key)."""
+    from parcours.messaging.defaults import defaults
+    from parcours.messaging.models import MessageTemplate
+
+    triggers = list(version.triggers.prefetch_related("steps").order_by("order", "pk"))
+    # The organisation's own copy of a template, else the one shipped (made on first use).
+    names = {d.key: d.name for d in defaults()}
+    names.update(
+        MessageTemplate.objects.filter(
+            organisation_id=version.procedure.organisation_id
+        ).values_list("key", "name")
+    )
+    for trigger in triggers:
+        for step in trigger.steps.all():
+            step.template_name = names.get(step.template_key, step.template_key)  # type: ignore[attr-defined]
+    return triggers
 
 
 # Cases

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from parcours.followup import views
+from parcours.followup import tutor_views, views
 
 app_name = "followup"
 urlpatterns = [
@@ -25,6 +25,9 @@ urlpatterns = [
     path("suivi/inscriptions/<int:pk>/abandon/", views.dropout_record, name="dropout_record"),
     path("suivi/fiches-de-liaison/<int:pk>/", views.liaison_sheet, name="liaison_sheet"),
     path("suivi/abandons/", views.dropout_stats, name="dropout_stats"),
+    # The tutor's own space (with an account) and their apprentices' liaison sheets.
+    path("tuteur/", tutor_views.tutor_home, name="tutor_home"),
+    path("tuteur/apprentis/<int:pk>/fiche/", tutor_views.tutor_sheet_form, name="tutor_sheet_form"),
     # The tutor's personal link (no account).
     path("liaison/<str:token>/", views.tutor_sheet, name="tutor_sheet"),
     path("procedure/", views.procedure, name="procedure"),

@@ -9,6 +9,33 @@ class LearnersConfig(AppConfig):
 
     def ready(self) -> None:
         from parcours.core import journal_text
+        from parcours.core.menu import MenuLink, register
+
+        register(
+            MenuLink(
+                "apprenants",
+                _("Apprenants"),
+                "learners:learner_list",
+                order=10,
+                capability="records.view",
+                also_current=("learners:learner_detail",),
+            ),
+            MenuLink(
+                "apprenants",
+                _("Inscriptions"),
+                "learners:enrolment_list",
+                order=20,
+                capability="records.view",
+                also_current=("learners:enrolment_detail",),
+            ),
+            MenuLink(
+                "apprenants",
+                _("Adaptations (handicap)"),
+                "learners:adaptation_list",
+                order=50,
+                capability="records.view",
+            ),
+        )
         from parcours.learners import importers  # noqa: F401 (registers the import kinds)
 
         journal_text.register(

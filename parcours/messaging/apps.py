@@ -9,6 +9,13 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from parcours.core import journal_text
+        from parcours.core.menu import MenuLink, register
+
+        register(
+            MenuLink(
+                "suivi", _("Messages"), "messaging:outbox", order=50, capability="records.view"
+            )
+        )
         from parcours.learners.selectors import TIMELINE_PROVIDERS
         from parcours.messaging import (  # noqa: F401 (registers their jobs and periodic tasks)
             journal_head,  # the journal's head, mailed weekly to the direction

@@ -176,6 +176,15 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "message": message,
             "status_label": selectors.status_label(message),
+            "sender": selectors.sender_display(message.from_email),
+            "related": selectors.related_label(message.related_key),
+            "template_name": MessageTemplate.objects.filter(
+                organisation_id=message.organisation_id, key=message.template_key
+            )
+            .values_list("name", flat=True)
+            .first()
+            if message.template_key
+            else None,
             "attempts": message.delivery_attempts.all(),
             "attachments": message.attachments.defer("content"),
         },
