@@ -14,3 +14,9 @@ class ActivityConfig(AppConfig):
 
         if activity_events not in TIMELINE_PROVIDERS:
             TIMELINE_PROVIDERS.append(activity_events)
+
+        from parcours.activity.signals import PROVIDERS
+        from parcours.core.signals import register
+
+        for provider in PROVIDERS:
+            register(provider)

@@ -17,3 +17,8 @@ class AttendanceConfig(AppConfig):
 
         if attendance_events not in TIMELINE_PROVIDERS:
             TIMELINE_PROVIDERS.append(attendance_events)
+
+        from parcours.attendance.signals import PROVIDER
+        from parcours.core.signals import register
+
+        register(PROVIDER)

@@ -14,3 +14,8 @@ class FollowupConfig(AppConfig):
 
         if followup_events not in TIMELINE_PROVIDERS:
             TIMELINE_PROVIDERS.append(followup_events)
+
+        from parcours.core.signals import register
+        from parcours.followup.signals import PROVIDER
+
+        register(PROVIDER)

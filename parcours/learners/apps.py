@@ -8,4 +8,8 @@ class LearnersConfig(AppConfig):
     verbose_name = _("Apprenants et inscriptions")
 
     def ready(self) -> None:
+        from parcours.core.signals import register
         from parcours.learners import importers  # noqa: F401 (registers the import kinds)
+        from parcours.learners.signals import PROVIDER
+
+        register(PROVIDER)
