@@ -143,7 +143,8 @@ def store_scores(organisation: Organisation, scored: Scored, *, acting_user: Use
             "missed_assessment_id",
         ),
         {"organisation_id": organisation.pk, "as_of": as_of, "computed_at": timezone.now()},
-        prepared_columns=("reasons", "unexcused_run_start"),
+        # Given as the database takes them: floats, JSON text, adapted dates.
+        prepared_columns=("score", "reasons", "unexcused_run_start"),
     )
     version = scored.weights.version
     counts = {level: scored.levels.count(level) for level in sorted(set(scored.levels))}

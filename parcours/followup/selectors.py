@@ -121,6 +121,10 @@ def _signal_detections(
     assessments = Assessment.objects.in_bulk(
         {f.missed_assessment_id for f in facts if f.missed_assessment_id is not None}
     )
+    # Each sentence translated once per scan, not once per learner.
+    absences = _("%(n)d absences consécutives non justifiées depuis le %(day)s")
+    inactive = _("Aucune activité sur la plateforme depuis le %(day)s (%(n)d jours)")
+    missed = _("Évaluation « %(title)s » non rendue (échéance le %(day)s)")
     for f in facts:
         for trigger in triggers:
             if trigger.kind == TriggerKind.ABSENCES:
@@ -133,8 +137,7 @@ def _signal_detections(
                     f.enrolment_id,
                     trigger,
                     start.isoformat(),
-                    _("%(n)d absences consécutives non justifiées depuis le %(day)s")
-                    % {"n": length, "day": _fr(start)},
+                    absences % {"n": length, "day": _fr(start)},
                 )
             elif trigger.kind == TriggerKind.INACTIVITY:
                 days = f.days_since_activity
@@ -145,8 +148,7 @@ def _signal_detections(
                     f.enrolment_id,
                     trigger,
                     last.isoformat(),
-                    _("Aucune activité sur la plateforme depuis le %(day)s (%(n)d jours)")
-                    % {"day": _fr(last), "n": days},
+                    inactive % {"day": _fr(last), "n": days},
                 )
             elif trigger.kind == TriggerKind.MISSED_ASSESSMENT:
                 if not f.missed_assessments or f.missed_assessment_id is None:
@@ -158,8 +160,7 @@ def _signal_detections(
                     f.enrolment_id,
                     trigger,
                     f"evaluation-{assessment.pk}",
-                    _("Évaluation « %(title)s » non rendue (échéance le %(day)s)")
-                    % {"title": assessment.title, "day": _fr(assessment.due_date)},
+                    missed % {"title": assessment.title, "day": _fr(assessment.due_date)},
                 )
 
 
@@ -185,6 +186,9 @@ def _risk_detections(
     history: dict[int, list[tuple[dt.date, str]]] = {}
     for enrolment_id, day, level in scores.filter(enrolment_id__in=hot):
         history.setdefault(enrolment_id, []).append((day, level))
+    # Each sentence translated once per scan, not once per learner.
+    reason = _("Risque de décrochage « %(level)s » depuis le %(day)s")
+    labels = {trigger.pk: trigger.get_risk_level_display() for trigger in triggers}
     for enrolment_id, rows in history.items():
         current = RISK_ORDER.get(rows[0][1], 0)
         for trigger in triggers:
@@ -200,8 +204,7 @@ def _risk_detections(
                 enrolment_id,
                 trigger,
                 since.isoformat(),
-                _("Risque de décrochage « %(level)s » depuis le %(day)s")
-                % {"level": trigger.get_risk_level_display(), "day": _fr(since)},
+                reason % {"level": labels[trigger.pk], "day": _fr(since)},
             )
 
 
