@@ -23,7 +23,7 @@ def messages_for(related_key: str, *, organisation_id: int | None = None) -> Que
 
 def sent_with_prefix(
     organisation_id: int, related_prefix: str, *, since: Any, until: Any
-) -> QuerySet[Message]:
+) -> QuerySet[Message, Any]:
     """The messages another app queued for its objects (related keys starting with
     `related_prefix`, e.g. "case-step:") and sent in [since, until): their enrolment and
     sending time, for that app's aggregations."""
