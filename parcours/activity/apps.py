@@ -28,3 +28,8 @@ class ActivityConfig(AppConfig):
             TIMELINE_PROVIDERS.append(activity_events)
 
         journal_text.register({"xapi.key_revoked": _("Clé xAPI révoquée : %(object)s")})
+        from parcours.activity.signals import PROVIDERS
+        from parcours.core.signals import register as register_signal
+
+        for provider in PROVIDERS:
+            register_signal(provider)

@@ -30,3 +30,7 @@ class AttendanceConfig(AppConfig):
                 "attendance.links_requested": _("Liens d'émargement envoyés : %(object)s"),
             }
         )
+        from parcours.attendance.signals import PROVIDER
+        from parcours.core.signals import register as register_signal
+
+        register_signal(PROVIDER)

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcours.activity.models import Assessment
 from parcours.core.bases import AuthoredModel, TenantModel
 from parcours.core.models import Organisation
 from parcours.learners.models import Enrolment
@@ -112,6 +113,30 @@ class RiskScore(TenantModel):
     reasons = models.JSONField(_("raisons"), default=list)
     model_version = models.PositiveIntegerField(_("version du modèle"))
     computed_at = models.DateTimeField(_("calculé le"), default=timezone.now)
+    # What the follow-up's triggers read (see `triggers.py`), kept with the scores so that
+    # the daily scan reads the night's snapshot instead of computing the signals again.
+    # Empty where the signal does not apply (no séance marked, no LMS, nothing owed).
+    consecutive_unexcused = models.PositiveIntegerField(
+        _("absences consécutives non justifiées"), null=True, blank=True
+    )
+    unexcused_run_start = models.DateField(_("première absence de la série"), null=True, blank=True)
+    days_since_activity = models.PositiveIntegerField(
+        _("jours sans activité"), null=True, blank=True
+    )
+    missed_assessments = models.PositiveIntegerField(
+        _("évaluations non rendues"), null=True, blank=True
+    )
+    # A derived record: no constraint or index to keep up, thousands of rows a night.
+    missed_assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("dernière évaluation non rendue"),
+    )
 
     class Meta:
         verbose_name = _("score de risque")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcours.core.models import Job, Organisation
-from parcours.engagement import scoring, tasks
+from parcours.engagement import scoring, signals, tasks, triggers
 from parcours.engagement.models import Level, RiskModel, RiskScore, RiskThreshold
 from parcours.learners.models import Enrolment, Learner
 from parcours.programmes.models import Programme, Session, Trainer
@@ -134,6 +134,48 @@ def open_cases(enrolment_ids: list[int]) -> dict[int, str]:
         for enrolment_id, url in provider(enrolment_ids).items():
             found.setdefault(enrolment_id, url)
     return found
+
+
+def trigger_facts(
+    organisation: Organisation,
+    as_of: dt.date,
+    *,
+    absences_from: int | None = None,
+    inactivity_from: int | None = None,
+    missed: bool = False,
+) -> list[triggers.TriggerFacts]:
+    """The enrolments active on `as_of` for which a follow-up trigger may fire (see
+    `triggers.fires`), by enrolment, from the day's stored snapshot; without one (the
+    nightly scoring has not run yet), the signals are computed once, and not stored."""
+    if RiskScore.objects.filter(organisation=organisation, as_of=as_of).exists():
+        wanted = Q(pk__in=[])
+        if absences_from is not None:
+            wanted |= Q(consecutive_unexcused__gte=absences_from)
+        if inactivity_from is not None:
+            wanted |= Q(days_since_activity__gte=inactivity_from)
+        if missed:
+            wanted |= Q(missed_assessment__isnull=False)
+        return [
+            triggers.TriggerFacts(*values)
+            for values in RiskScore.objects.filter(wanted, organisation=organisation, as_of=as_of)
+            .order_by("enrolment_id")
+            .values_list(
+                "enrolment_id",
+                "consecutive_unexcused",
+                "unexcused_run_start",
+                "days_since_activity",
+                "missed_assessments",
+                "missed_assessment_id",
+            )
+        ]
+    frame = signals.compute_signals(organisation, as_of)
+    return [
+        facts
+        for facts in triggers.of_frame(frame, signals.scope_of(organisation, as_of))
+        if triggers.fires(
+            facts, absences_from=absences_from, inactivity_from=inactivity_from, missed=missed
+        )
+    ]
 
 
 def risk_models(organisation: Organisation) -> QuerySet[RiskModel]:

@@ -87,3 +87,7 @@ class FollowupConfig(AppConfig):
 
         if open_case_urls not in OPEN_CASE_PROVIDERS:
             OPEN_CASE_PROVIDERS.append(open_case_urls)
+        from parcours.core.signals import register as register_signal
+        from parcours.followup.signals import PROVIDER
+
+        register_signal(PROVIDER)

@@ -51,3 +51,7 @@ class LearnersConfig(AppConfig):
                 "adaptation.measure_attested": _("Mise en œuvre attestée : %(object)s"),
             }
         )
+        from parcours.core.signals import register as register_signal
+        from parcours.learners.signals import PROVIDER
+
+        register_signal(PROVIDER)

@@ -62,6 +62,20 @@ def related_label(key: str) -> str:
     return str(label) % {"n": number}
 
 
+def sent_with_prefix(
+    organisation_id: int, related_prefix: str, *, since: Any, until: Any
+) -> QuerySet[Message, Any]:
+    """The messages another app queued for its objects (related keys starting with
+    `related_prefix`, e.g. "case-step:") and sent in [since, until): their enrolment and
+    sending time, for that app's aggregations."""
+    return Message.objects.filter(
+        organisation_id=organisation_id,
+        related_key__startswith=related_prefix,
+        sent_at__gte=since,
+        sent_at__lt=until,
+    ).values("enrolment_id", "sent_at")
+
+
 def _local(value: Any) -> str:
     return timezone.localtime(value).strftime("%d/%m/%Y à %H:%M")
 
