@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "parcours.core"
     label = "core"
     verbose_name = _("Organisations et journal")
+
+    def ready(self) -> None:
+        from parcours.core import receivers  # noqa: F401 (journals locked logins)
