@@ -9,16 +9,12 @@ from django.test import Client
 
 from parcours.attendance.models import Signature
 from parcours.core.throttle import Limit
-from tests.test_attendance_signing import (  # noqa: F401 (fixtures)
-    DURING,
-    Room,
-    at,
-    grant_of,
-    media,
-    qr_path,
-    room,
-    text,
-)
+from tests import test_attendance_signing as signing_tests
+from tests.test_attendance_signing import DURING, Room, at, grant_of, qr_path, text
+
+# The signing tests' fixtures: a séance with its trainer and two learners, files in tmp.
+room = signing_tests.room
+media = signing_tests.media
 
 TOO_MANY = "Trop de codes erronés"
 
