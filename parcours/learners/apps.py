@@ -8,4 +8,9 @@ class LearnersConfig(AppConfig):
     verbose_name = _("Apprenants et inscriptions")
 
     def ready(self) -> None:
-        from parcours.learners import importers  # noqa: F401 (registers the import kinds)
+        from parcours.learners import (
+            importers,  # noqa: F401 (registers the import kinds)
+            panels,
+        )
+
+        panels.register()

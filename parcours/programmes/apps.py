@@ -8,4 +8,9 @@ class ProgrammesConfig(AppConfig):
     verbose_name = _("Formations et sessions")
 
     def ready(self) -> None:
-        from parcours.programmes import importers  # noqa: F401 (registers the import kinds)
+        from parcours.programmes import (
+            importers,  # noqa: F401 (registers the import kinds)
+            panels,
+        )
+
+        panels.register()
