@@ -18,7 +18,7 @@ def journal_login_lock(
     """Who was locked out, in the journal of the account's organisation (if it has one)."""
     user = User.objects.filter(email__iexact=username or "").first() if username else None
     membership = getattr(user, "membership", None) if user else None
-    if membership is None:
+    if user is None or membership is None:
         return  # an unknown address: nothing of any organisation to journal
     # Once per lock: the attempts refused while it lasts would otherwise flood the journal.
     lock_key = f"auth.login_locked:{user.pk}"
