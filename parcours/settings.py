@@ -238,7 +238,9 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.get_int("LOGIN_COOLOFF_MINUTES", 15
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "parcours.core.auth.locked_out"
-AXES_CLIENT_IP_CALLABLE = "parcours.core.throttle.client_address"
+AXES_CLIENT_IP_CALLABLE = "parcours.core.auth.client_ip"
+# Failures only: successful logins are not logged a second time by axes.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from parcours.core.throttle import client_address
+
 
 class ThrottledBackend(AxesStandaloneBackend):
     def authenticate(
@@ -25,6 +27,11 @@ class ThrottledBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username, password, **kwargs)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address for django-axes (None when there is none, as in tests)."""
+    return client_address(request) or None
 
 
 def locked_out(
