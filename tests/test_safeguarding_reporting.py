@@ -224,7 +224,23 @@ def test_handlers_are_emailed_without_any_content(
             assert secret not in body and secret not in mail["Subject"], secret
 
 
-def test_no_handler_no_email_but_the_report_is_kept(reporter: User) -> None:
+def test_with_no_handler_the_direction_is_told_and_asked_to_designate(
+    world_a: World, reporter: User, director: User, quality: User
+) -> None:
+    """A report never goes to nobody: the direction gets the neutral notice, no content."""
     report, _code = submit_from_portal(login(reporter))
-    assert not Message.objects.exists()
     assert Report.objects.get() == report
+    notice = Message.objects.get()
+    assert notice.to == director.email
+    assert "aucun référent désigné" in notice.subject
+    assert "Désignez un référent" in notice.body and "/signalements/referents/" in notice.body
+    for secret in SECRETS:
+        assert secret not in notice.body and secret not in notice.subject, secret
+    # The dashboard says so until someone is designated.
+    as_director = login(director)
+    assert "aucun référent désigné" in as_director.get("/").text
+    designate(world_a, director, quality)
+    assert "aucun référent désigné" not in as_director.get("/").text
+    # Once designated, the handler is told, the direction no longer.
+    submit_from_portal(login(reporter))
+    assert Message.objects.order_by("-pk").first().to == quality.email

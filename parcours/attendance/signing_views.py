@@ -19,6 +19,7 @@ from parcours.attendance import signing
 from parcours.attendance.models import Method, Signature
 from parcours.attendance.signing import Grant, Refused
 from parcours.core.access import can
+from parcours.core.throttle import Limit, client_address
 from parcours.learners.models import Enrolment, Learner
 from parcours.programmes.models import Slot
 
@@ -216,6 +217,11 @@ def forget_device(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Wrong one-time codes: per scan of the QR (its grant) and per address, a quarter hour.
+CODES_PER_GRANT = Limit("attendance.code.grant", attempts=5, seconds=900)
+CODES_PER_ADDRESS = Limit("attendance.code.address", attempts=20, seconds=900)
+
+
 @require_POST
 def enter_code(request: HttpRequest) -> HttpResponse:
     """The learner types the one-time code the trainer gave them."""
@@ -228,12 +234,16 @@ def enter_code(request: HttpRequest) -> HttpResponse:
         signing.check_window(slot, now)
     except Refused as refusal:
         return _refused(request, refusal.message)
+    grant_value, address = request.POST.get("grant", ""), client_address(request)
+    if CODES_PER_GRANT.exceeded(grant_value) or CODES_PER_ADDRESS.exceeded(address):
+        message = _("Trop de codes erronés : réessayez dans un quart d'heure.")
+        return _code_page(request, slot, grant_value, error=message, status=429)
     try:
         code = signing.redeem_code(slot, request.POST.get("code", ""), now)
     except Refused as refusal:
-        return _code_page(
-            request, slot, request.POST.get("grant", ""), error=refusal.message, status=400
-        )
+        CODES_PER_GRANT.hit(grant_value)
+        CODES_PER_ADDRESS.hit(address)
+        return _code_page(request, slot, grant_value, error=refusal.message, status=400)
     try:
         enrolment = code.enrolment
         known = signing.known_learner(request)

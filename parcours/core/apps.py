@@ -43,3 +43,4 @@ class CoreConfig(AppConfig):
                 also_current=("import_detail",),
             ),
         )
+        from parcours.core import receivers  # noqa: F401 (journals locked logins)

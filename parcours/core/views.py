@@ -11,9 +11,9 @@ from parcours.core.access import (
     organisation_for,
     scoped,
 )
+from parcours.core.dashboard import panels_for
 from parcours.core.homes import home_page
 from parcours.core.models import Job, JournalEntry
-from parcours.core.selectors import dashboard_figures
 
 
 @login_required
@@ -25,11 +25,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return page
     if membership.role not in {"direction", "qualite", "suivi", "auditeur"}:
         return render(request, "core/space.html", {"membership": membership})
-    today = timezone.localdate()
+    now = timezone.now()
     return render(
         request,
         "core/dashboard.html",
-        {"today": today, **dashboard_figures(membership.organisation, today)},
+        {"today": timezone.localdate(now), "panels": panels_for(membership, now)},
     )
 
 

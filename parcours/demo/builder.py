@@ -51,6 +51,7 @@ from parcours.learners.models import (
 from parcours.lib import exports
 from parcours.programmes import services as programme_services
 from parcours.programmes.models import Category, Modality, Session, Slot, Trainer
+from parcours.safeguarding import services as safeguarding_services
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Atelier Formation Rhône-Alpes"
@@ -870,6 +871,8 @@ class _Writer:
         self.org = org
         users = self._staff()
         director, officer = users["direction"], users["lambert"]
+        # Safeguarding reports reach someone: the director is the designated handler.
+        safeguarding_services.designate_handler(org, director, acting_user=director)
         sites = self._sites(director)
         trainers = self._trainers(director, users)
         programmes = {

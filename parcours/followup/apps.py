@@ -91,3 +91,8 @@ class FollowupConfig(AppConfig):
         from parcours.followup.signals import PROVIDER
 
         register_signal(PROVIDER)
+        from parcours.core.hooks import on_organisation_created
+        from parcours.followup import panels, services
+
+        on_organisation_created(services.organisation_created)
+        panels.register()

@@ -1346,3 +1346,8 @@ def record_dropout(
         recorded_at=timezone.now(),
         **fields,
     )
+
+
+def organisation_created(organisation: Organisation, acting_user: User | None) -> None:
+    """A new organisation starts with the default dropout-prevention procedure."""
+    ensure_default_procedure(organisation)

@@ -55,3 +55,6 @@ class LearnersConfig(AppConfig):
         from parcours.learners.signals import PROVIDER
 
         register_signal(PROVIDER)
+        from parcours.learners import panels
+
+        panels.register()

@@ -39,3 +39,8 @@ class MessagingConfig(AppConfig):
         journal_text.register_labels(
             {"attempt": _("tentative n°"), "error": _("erreur"), "attachments": _("pièces jointes")}
         )
+        from parcours.core.hooks import on_organisation_created
+        from parcours.messaging import panels, services
+
+        on_organisation_created(services.organisation_created)
+        panels.register()

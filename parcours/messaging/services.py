@@ -338,3 +338,8 @@ def resend(message: Message, *, acting_user: User | None) -> Message:
     message.refresh_from_db()
     schedule_send(message, message.attempts + 1, now)
     return message
+
+
+def organisation_created(organisation: Organisation, acting_user: User | None) -> None:
+    """A new organisation starts with the message templates shipped with Parcours."""
+    ensure_default_templates(organisation)

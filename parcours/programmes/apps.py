@@ -28,4 +28,9 @@ class ProgrammesConfig(AppConfig):
                 also_current=("programmes:programme_detail",),
             ),
         )
-        from parcours.programmes import importers  # noqa: F401 (registers the import kinds)
+        from parcours.programmes import (
+            importers,  # noqa: F401 (registers the import kinds)
+            panels,
+        )
+
+        panels.register()

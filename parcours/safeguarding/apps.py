@@ -60,3 +60,8 @@ class SafeguardingConfig(AppConfig):
                 capability="organisation.manage",
             ),
         )
+        from parcours.core.hooks import on_organisation_created
+        from parcours.safeguarding import panels, services
+
+        on_organisation_created(services.organisation_created)
+        panels.register()

@@ -1,19 +1,21 @@
-"""Read-only figures for the dashboard."""
+"""The learners' figures on the dashboard: active enrolments, learners, dropouts."""
 
 import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
-from parcours.core.models import JournalEntry, Organisation
+from parcours.core.dashboard import Panel, register_panel
+from parcours.core.models import Membership, Role
 from parcours.learners.models import Enrolment, EnrolmentStatus, Learner
-from parcours.programmes.models import Session
 
 
-def dashboard_figures(organisation: Organisation, today: dt.date) -> dict[str, Any]:
-    enrolments = Enrolment.objects.filter(organisation=organisation)
+def figures(membership: Membership, now: dt.datetime) -> dict[str, Any]:
+    today = timezone.localdate(now)
+    organisation = membership.organisation
     year_start = today.replace(month=1, day=1)
-    counts = enrolments.aggregate(
+    counts = Enrolment.objects.filter(organisation=organisation).aggregate(
         active=Count(
             "pk",
             filter=Q(enrolled_on__lte=today) & (Q(ended_on__isnull=True) | Q(ended_on__gt=today)),
@@ -21,7 +23,6 @@ def dashboard_figures(organisation: Organisation, today: dt.date) -> dict[str, A
         dropouts=Count("pk", filter=Q(status=EnrolmentStatus.ABANDON, ended_on__gte=year_start)),
         ended=Count("pk", filter=Q(ended_on__gte=year_start, ended_on__lte=today)),
     )
-    sessions = Session.objects.filter(organisation=organisation)
     return {
         "active_enrolments": counts["active"],
         "dropouts_this_year": counts["dropouts"],
@@ -29,14 +30,16 @@ def dashboard_figures(organisation: Organisation, today: dt.date) -> dict[str, A
         if counts["ended"]
         else None,
         "learner_count": Learner.objects.filter(organisation=organisation).count(),
-        "running_sessions": sessions.running_on(today)
-        .select_related("programme")
-        .annotate(n=Count("enrolments"))
-        .order_by("end_date")[:8],
-        "upcoming_sessions": sessions.filter(start_date__gt=today)
-        .select_related("programme")
-        .order_by("start_date")[:5],
-        "recent_entries": JournalEntry.objects.filter(organisation=organisation).order_by("-seq")[
-            :8
-        ],
     }
+
+
+def register() -> None:
+    register_panel(
+        Panel(
+            "learners.figures",
+            "dashboard/learner_figures.html",
+            figures,
+            frozenset({Role.DIRECTION, Role.QUALITE, Role.SUIVI, Role.AUDITEUR}),
+            0,
+        )
+    )
