@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails, QR codes and printed codes follow the demo's address unless SITE_URL is set.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: install demo serve test checks suite system-deps pdf-deps clean
 
@@ -18,12 +20,13 @@ install: $(INSTALLED)
 
 demo: install pdf-deps
 	$(BIN)/parcours migrate --noinput
-	$(BIN)/parcours demo --if-empty
+	SITE_URL=$(SITE_URL) $(BIN)/parcours demo --if-empty
 	@$(MAKE) --no-print-directory serve
 
 # The web server, with one background worker beside it (imports, mail, nightly work).
 serve: install
-	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@export SITE_URL='$(SITE_URL)'; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/parcours worker & worker=$$!; \
 	echo "Parcours : http://$(HOST):$(PORT)/ (Ctrl+C pour arrêter)"; \
 	$(BIN)/parcours runserver --noreload $(HOST):$(PORT)
@@ -41,6 +44,7 @@ checks: install
 	$(BIN)/mypy parcours
 	$(BIN)/parcours check
 	$(BIN)/parcours makemigrations --check --dry-run
+	$(BIN)/lint-imports
 
 # The test suite alone (on PostgreSQL when DATABASE_URL is set).
 suite: install system-deps

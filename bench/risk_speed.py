@@ -1,26 +1,36 @@
-"""Scoring speed and memory: every active enrolment scored at once, on PostgreSQL.
+"""Scoring speed and memory: every active enrolment scored at once, on PostgreSQL, and the
+whole night's work (scores stored, then the follow-up's daily scan) before and after.
 
     .venv/bin/python bench/risk_speed.py [--enrolments 200000] [--activity 10000000]
-        [--marks 2000000] [--postgres URL] [--keep]
+        [--marks 2000000] [--postgres URL] [--database NAME] [--keep] [--before REV]
 
-Generates, in a scratch database `parcours_bench_risk` (created, then dropped unless
---keep): E active enrolments in 2,000 sessions, A LMS activity rows and M attendance
-marks (séances of the sessions, one mark per enrolment and séance), plus a few
+Generates, in a scratch database (`parcours_bench_risk` unless --database; created, then
+dropped unless --keep): E active enrolments in 2,000 sessions, A LMS activity rows and M
+attendance marks (séances of the sessions, one mark per enrolment and séance), plus a few
 assessments and results, and a reminder e-mail sent to one enrolment in ten. Then, as
 of one date, it times:
   - the floor: one SQL aggregation over the same tables (activity and attendance summed
     per active enrolment, joined to the enrolments), rows fetched by the client;
   - the engine: `parcours risk --as-of D --format csv` in its own process (Django start
     included), all enrolments scored with their reasons and printed, and its peak memory;
-  - the same with `--store` (the nightly snapshot: scores kept in the database).
-Each is run twice and the faster run is kept (the first warms the caches). Prints
-figures; asserts nothing.
+  - the same with `--store` (the nightly snapshot: scores kept in the database), with the
+    code before (revision --before, exported with `git archive`) and after (this tree);
+  - the whole night as the worker does it, in one process each, before and after: the
+    nightly scoring job (score and store the snapshot) then the follow-up's daily scan
+    (its detection of the default procedure's triggers; opening the cases it finds is
+    the same work before and after, and depends on how many episodes are new that day).
+    Before, the scan computes the signals again (and looks up each learner's missed
+    assessment one by one); after, it reads the trigger columns of the night's snapshot.
+Each engine measure is run twice and the faster run is kept (the first warms the
+caches); each night once, after those. Prints figures; asserts nothing.
 """
 
 import argparse
 import os
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -29,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRATCH_DB = "parcours_bench_risk"
 SESSIONS = 2000
 AS_OF = "2026-06-15"
+# The code as it stood before the night's snapshot kept the trigger columns.
+BEFORE = "4cb945f"
 
 GENERATE = """
 INSERT INTO programmes_session (external_id, title, category, modality, start_date, end_date,
@@ -120,7 +132,9 @@ WHERE e.organisation_id = %(org)s AND e.enrolled_on <= %(as_of)s::date
 
 def run_cli(env: dict[str, str], *extra: str) -> tuple[float, float, int]:
     command = [
-        str(ROOT / ".venv" / "bin" / "parcours"),
+        sys.executable,
+        "-m",
+        "parcours",
         "risk",
         "--as-of",
         AS_OF,
@@ -129,8 +143,10 @@ def run_cli(env: dict[str, str], *extra: str) -> tuple[float, float, int]:
         *extra,
     ]
     t0 = time.perf_counter()
+    # `python -m` puts its working directory first on the path: the tree to run.
+    cwd = env["PYTHONPATH"]
     proc = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     lines = sum(1 for _ in proc.stdout)  # type: ignore[union-attr]
     _, rusage = os.wait4(proc.pid, 0)[1:]
@@ -150,30 +166,90 @@ def scoring_only() -> None:
     import datetime as dt
 
     import numpy as np
-    from django.db import connection, transaction
+    from django.db import transaction
 
+    from parcours.core import signals as registry
     from parcours.core.models import Organisation
     from parcours.engagement import scoring, signals
-    from parcours.engagement.signals import Frame, Scope
 
     org = Organisation.objects.get(slug="banc")
     as_of = dt.date.fromisoformat(AS_OF)
+    scope = signals.scope_of(org, as_of)
     steps = {}
     t0 = time.perf_counter()
-    frame = Frame(as_of=as_of, enrolment_ids=np.zeros(0, dtype=np.int64))
+    frame = signals.Frame(as_of=as_of, enrolment_ids=np.zeros(0, dtype=np.int64))
     with transaction.atomic():
-        for name, value in signals.AGGREGATION_SETTINGS.items():
-            connection.cursor().execute(f"SET LOCAL {name} = '{value}'")
-        for provider in signals.PROVIDERS:
+        signals.aggregation_settings()
+        steps["base"] = -time.perf_counter()
+        signals.base(frame, scope)
+        steps["base"] += time.perf_counter()
+        for provider in registry.providers():
             start = time.perf_counter()
-            provider(frame, Scope(org.pk, as_of))
-            steps[provider.__name__] = time.perf_counter() - start
+            provider.compute(frame, scope)
+            steps[provider.name] = time.perf_counter() - start
     start = time.perf_counter()
     rows = scoring.score_frame(frame, org, scoring.weights_in_force(org)).rows()
     steps["score + raisons"] = time.perf_counter() - start
     total = time.perf_counter() - t0
     detail = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in steps.items())
     print(f"{total:.3f} {len(rows)} {detail}")
+
+
+def night() -> None:
+    """In a process of its own (the code of PYTHONPATH, or this tree): the worker's night,
+    the nightly scoring job then the follow-up's daily scan (its detection), timed."""
+    import resource
+
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    from parcours.core.models import Organisation
+    from parcours.engagement import scoring, services
+    from parcours.followup import selectors
+    from parcours.followup.models import AUTOMATIC_KINDS
+    from parcours.followup.services import ensure_default_procedure, published_version
+
+    org = Organisation.objects.get(slug="banc")
+    as_of = dt.date.fromisoformat(AS_OF)
+    ensure_default_procedure(org)
+    version = published_version(org)
+    triggers = [t for t in version.triggers.all() if t.kind in AUTOMATIC_KINDS]  # type: ignore[union-attr]
+    t0 = time.perf_counter()
+    scored = scoring.score(org, as_of)
+    stored = services.store_scores(org, scored, acting_user=None)
+    del scored
+    t1 = time.perf_counter()
+    found = selectors.detect(org, as_of, triggers)
+    t2 = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    detections = sum(len(d) for d in found.values())
+    print(f"{t1 - t0:.3f} {t2 - t1:.3f} {peak:.0f} {stored} {detections}")
+
+
+def run_night(env: dict[str, str]) -> tuple[float, float, float, int, int]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--night"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        sys.exit(f"night failed:\n{done.stderr}")
+    store, scan, peak, stored, detections = done.stdout.split()
+    return float(store), float(scan), float(peak), int(stored), int(detections)
+
+
+def export(revision: str, into: Path) -> Path:
+    """The tree of `revision` (git archive), to run the code as it was."""
+    archive = into / "before.tar"
+    with archive.open("wb") as out:
+        subprocess.run(["git", "archive", revision], cwd=ROOT, stdout=out, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into / "before", filter="data")
+    return into / "before"
 
 
 def main() -> int:
@@ -185,25 +261,37 @@ def main() -> int:
         "--postgres",
         default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
     )
+    parser.add_argument("--database", default=SCRATCH_DB, help="name of the scratch database")
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the scratch database")
+    parser.add_argument(
+        "--before", default=BEFORE, help="git revision whose night is measured as 'before'"
+    )
+    parser.add_argument(
+        "--before-tree", help="a tree already exported (instead of --before from git)"
+    )
     args = parser.parse_args()
+    scratch = args.database
 
     import psycopg
 
     parts = urlsplit(args.postgres)
     admin = urlunsplit(parts._replace(path="/postgres"))
-    url = urlunsplit(parts._replace(path=f"/{SCRATCH_DB}"))
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "parcours.settings"}
+    url = urlunsplit(parts._replace(path=f"/{scratch}"))
+    # Every process runs the code of PYTHONPATH: this tree, or (before) an exported one.
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "parcours.settings",
+        "PYTHONPATH": str(ROOT),
+    }
     with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [SCRATCH_DB]
-        ).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [scratch]).fetchone()
         if exists and not args.keep:
-            conn.execute(f'DROP DATABASE "{SCRATCH_DB}"')
+            conn.execute(f'DROP DATABASE "{scratch}"')
         if not exists or not args.keep:
-            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
+            conn.execute(f'CREATE DATABASE "{scratch}"')
     subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "parcours"), "migrate", "--verbosity", "0"],
+        [sys.executable, "-m", "parcours", "migrate", "--verbosity", "0"],
         env=env,
         cwd=ROOT,
         check=True,
@@ -213,7 +301,9 @@ def main() -> int:
         if org is None:
             subprocess.run(
                 [
-                    str(ROOT / ".venv" / "bin" / "parcours"),
+                    sys.executable,
+                    "-m",
+                    "parcours",
                     "organisation",
                     "create",
                     "--name",
@@ -299,19 +389,34 @@ def main() -> int:
         f"  dont le calcul seul (signaux, scores, niveaux, raisons), mesuré dans le processus : "
         f"{seconds:.1f} s, soit {seconds / floor:.1f}× le plancher ({detail})"
     )
-    elapsed, peak, scored = min(run_cli(env, "--store") for _ in range(2))
-    print(
-        f"Avec --store (relevé de nuit enregistré) : {elapsed:.1f} s, {elapsed / floor:.1f}× le plancher ; "
-        f"mémoire de pointe {peak:,.0f} Mio"
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        before_tree = args.before_tree or export(args.before, Path(tmp))
+        before_env = {**env, "PYTHONPATH": str(before_tree)}
+        for label, run_env in ((f"avant ({args.before})", before_env), ("après", env)):
+            elapsed, peak, scored = min(run_cli(run_env, "--store") for _ in range(2))
+            print(
+                f"Avec --store (relevé de nuit enregistré), {label} : {elapsed:.1f} s, "
+                f"{elapsed / floor:.1f}× le plancher ; mémoire de pointe {peak:,.0f} Mio"
+            )
+        for label, run_env in ((f"avant ({args.before})", before_env), ("après", env)):
+            store, scan, peak, stored, detections = run_night(run_env)
+            total = store + scan
+            print(
+                f"Nuit complète {label} : notation et relevé {store:.1f} s ({stored:,} scores) "
+                f"+ scan quotidien {scan:.1f} s ({detections:,} déclenchements) = {total:.1f} s, "
+                f"{total / floor:.1f}× le plancher ; mémoire de pointe {peak:,.0f} Mio"
+            )
     if not args.keep:
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{SCRATCH_DB}"')
+            conn.execute(f'DROP DATABASE "{scratch}"')
     return 0
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--scoring-only"]:
         scoring_only()
+        sys.exit(0)
+    if sys.argv[1:] == ["--night"]:
+        night()
         sys.exit(0)
     sys.exit(main())

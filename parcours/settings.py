@@ -3,7 +3,7 @@
 With nothing set, Parcours runs on an embedded SQLite database under var/.
 """
 
-import secrets
+import datetime as dt
 import zoneinfo
 from pathlib import Path
 
@@ -21,21 +21,11 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "static").mkdir(exist_ok=True)
 
 
-def _secret_key() -> str:
-    key = env.get_str("SECRET_KEY")
-    if key:
-        if len(key) < 32:
-            raise ImproperlyConfigured("SECRET_KEY: must be at least 32 characters long")
-        return key
-    # Zero-configuration default: a random key kept beside the embedded database.
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
-
-
-SECRET_KEY = _secret_key()
+# Zero-configuration default: random keys kept beside the embedded database.
+SECRET_KEY = env.get_secret("SECRET_KEY", generated_at=VAR_DIR / "secret_key")
+# The journal's HMAC key: kept outside the database, so that someone who can write to the
+# database but cannot read this key can no longer re-hash a rewritten journal.
+JOURNAL_KEY = env.get_secret("JOURNAL_KEY", generated_at=VAR_DIR / "journal_key")
 DEBUG = env.get_bool("DEBUG", False)
 ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", [])
@@ -58,6 +48,10 @@ INSTALLED_APPS = [
     "parcours.messaging",
     "parcours.followup",
     "parcours.safeguarding",
+    "parcours.portal",
+    "parcours.api",
+    "parcours.demo",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -73,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the French lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "parcours.urls"
@@ -179,10 +175,67 @@ EMAIL_BACKEND = env.get_str(
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.get_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.get_bool("BEHIND_PROXY") else None
-)
+# Behind a TLS reverse proxy: trust its X-Forwarded-Proto, and take the client's address
+# from the last X-Forwarded-For entry (the one the proxy added), for the throttles.
+BEHIND_PROXY = env.get_bool("BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# HTTPS only, once the site is served over TLS: redirect plain HTTP (the proxy usually does
+# it already; harmless then) and tell browsers to stick to HTTPS (HSTS). Off by default so
+# that the embedded demo still runs over plain HTTP.
+SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env.get_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.get_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env.get_bool("SECURE_HSTS_PRELOAD", False)
 X_FRAME_OPTIONS = "DENY"
+
+# Cache: shared by every process (the throttles count there). The database cache by
+# default (its table is created by the core migrations); Redis with CACHE_URL.
+
+
+def _caches() -> dict:
+    url = env.get_str("CACHE_URL")
+    if not url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "parcours_cache",
+            }
+        }
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"CACHE_URL: expected redis://, rediss:// or unix://, got {url.split(':')[0]!r}"
+        )
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        raise ImproperlyConfigured(
+            "CACHE_URL: Redis needs the redis package: pip install 'parcours[redis]'"
+        ) from None
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+
+
+CACHES = _caches()
+
+# Login throttle (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords on one account,
+# or from one address, that account or address is locked for LOGIN_COOLOFF_MINUTES, even
+# with the right password. Failures are counted in the database, so every process sees
+# them; the lock is journaled (parcours.core.receivers).
+AUTHENTICATION_BACKENDS = [
+    "parcours.core.auth.ThrottledBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.get_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.get_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "parcours.core.auth.locked_out"
+AXES_CLIENT_IP_CALLABLE = "parcours.core.auth.client_ip"
+# Failures only: successful logins are not logged a second time by axes.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
 
 WORKER_POLL_SECONDS = env.get_int("WORKER_POLL_SECONDS", 5, minimum=1)
 # Outbox: first retry after this many seconds (doubling each time, at most an hour), and

@@ -179,3 +179,11 @@ def oulad(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("oulad")
     subprocess.run([sys.executable, str(converter), str(source), str(out)], check=True)
     return out
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that reads the real OULAD data (through the `oulad` fixture) is marked
+    `oulad`, so that `-m "not oulad"` leaves it out."""
+    for item in items:
+        if "oulad" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.oulad)

@@ -28,8 +28,8 @@ SECRETS = CONTENT + IDENTITY
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits(settings: Any) -> None:
-    """The spam brake counts in the cache: each test starts with none."""
+def fresh_rate_limits(db: None, settings: Any) -> None:
+    """The spam brake counts in the (database) cache: each test starts with none."""
     cache.clear()
 
 

@@ -27,6 +27,8 @@ from parcours.programmes import services as programme_services
 from parcours.wsgi import application
 from tests.conftest import build_world
 
+pytestmark = pytest.mark.schemathesis
+
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)

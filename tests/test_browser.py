@@ -19,7 +19,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from parcours.core.demo import DEMO_PASSWORD, build_demo
+from parcours.demo.builder import DEMO_PASSWORD, build_demo
 from parcours.learners.models import Learner
 
 CHROMIUM_FLAGS = [
@@ -85,7 +85,9 @@ def test_a_follow_up_officer_finds_a_learner_and_sees_their_enrolment(
     wait_for_text(browser, "Tableau de bord")
     assert browser.current_url == f"{live_server.url}/"
 
-    browser.find_element(By.CSS_SELECTOR, "nav").find_element(By.LINK_TEXT, "Apprenants").click()
+    nav = browser.find_element(By.CSS_SELECTOR, "nav")
+    nav.find_element(By.CSS_SELECTOR, "[data-menu-group=apprenants] summary").click()
+    nav.find_element(By.LINK_TEXT, "Apprenants").click()
     search = WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.NAME, "q")))
     search.send_keys(learner.last_name, Keys.ENTER)
     # The unfiltered list holds the link too: wait for the results page itself.
@@ -103,11 +105,18 @@ def test_a_follow_up_officer_finds_a_learner_and_sees_their_enrolment(
     assert learner.last_name in page and learner.first_name in page
     assert any(title in page for title in session_titles), (session_titles, page)
 
-    # On a phone, the page still shows the navigation.
+    # On a phone, a menu button stands for the navigation and the content comes first;
+    # the button opens the grouped menu (no JavaScript involved).
     browser.set_window_size(390, 844)
     browser.get(f"{live_server.url}/")
     nav = browser.find_element(By.CSS_SELECTOR, "nav")
-    assert nav.is_displayed()
-    assert nav.find_elements(By.LINK_TEXT, "Apprenants") or nav.find_elements(
-        By.CSS_SELECTOR, "button, summary"
-    )
+    button = browser.find_element(By.CSS_SELECTOR, "label.menu-button")
+    assert button.is_displayed() and not nav.is_displayed()
+    assert browser.find_element(By.CSS_SELECTOR, "main h1").location["y"] < 150
+    button.click()
+    WebDriverWait(browser, 10).until(lambda _driver: nav.is_displayed())
+    nav.find_element(By.CSS_SELECTOR, "[data-menu-group=suivi] summary").click()
+    link = nav.find_element(By.LINK_TEXT, "Dossiers de suivi")
+    assert link.is_displayed()
+    link.click()
+    WebDriverWait(browser, 10).until(ec.url_contains("/suivi/dossiers/"))

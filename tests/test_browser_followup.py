@@ -78,9 +78,9 @@ def test_an_officer_walks_a_case_from_the_at_risk_list_to_closure(
     wait_for_text(browser, "Tableau de bord")
 
     # The at-risk list: the learner, high, with the reason.
-    browser.find_element(By.CSS_SELECTOR, "nav").find_element(
-        By.LINK_TEXT, "Risque de décrochage"
-    ).click()
+    nav = browser.find_element(By.CSS_SELECTOR, "nav")
+    nav.find_element(By.CSS_SELECTOR, "[data-menu-group=suivi] summary").click()
+    nav.find_element(By.LINK_TEXT, "Risque de décrochage").click()
     wait_for_text(browser, "Absentéiste")
     row = next(
         r

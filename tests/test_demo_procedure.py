@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from parcours.core.demo import DEFAULT_LEARNERS, DEFAULT_SEED, DEMO_DOMAIN, DEMO_NAME, _Plan
+from parcours.demo.builder import DEFAULT_LEARNERS, DEFAULT_SEED, DEMO_DOMAIN, DEMO_NAME, _Plan
 from tests.smtp import smtp_server
 
 PARCOURS = [sys.executable, "-m", "parcours"]

@@ -158,6 +158,12 @@ def cohort(world_a: World, director) -> World:
     return world_a
 
 
+def read_csv(content: bytes) -> list[list[str]]:
+    """A download for French Excel: byte order mark, semicolons, decimal commas."""
+    assert content.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+
+
 def test_the_dropout_statistics(
     cohort: World, auditor, outsider, django_assert_max_num_queries
 ) -> None:
@@ -174,33 +180,33 @@ def test_the_dropout_statistics(
 
     response = as_auditor.get(url + query + "&format=csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = read_csv(response.content)
     assert rows[0] == ["axe", "valeur", "inscriptions", "abandons", "taux"]
     table = {(r[0], r[1]): r[2:] for r in rows[1:]}
-    assert table[("Ensemble", "Toutes les inscriptions")] == ["6", "3", "50.0"]
-    assert table[("Par formation", "Comptabilité A")] == ["4", "2", "50.0"]
-    assert table[("Par formation", "Paie")] == ["2", "1", "50.0"]
-    assert table[("Par session", "Paie printemps")] == ["2", "1", "50.0"]
-    assert table[("Par cause", "Santé")] == ["3", "2", "66.7"]
-    assert table[("Par cause", "Raison financière")] == ["3", "1", "33.3"]
-    assert table[("Par période", "03/2026")] == ["6", "0", "0.0"]
-    assert table[("Par période", "04/2026")] == ["6", "2", "33.3"]
-    assert table[("Par période", "05/2026")] == ["4", "1", "25.0"]
-    assert table[("Par période", "06/2026")] == ["3", "0", "0.0"]
+    assert table[("Ensemble", "Toutes les inscriptions")] == ["6", "3", "50,0"]
+    assert table[("Par formation", "Comptabilité A")] == ["4", "2", "50,0"]
+    assert table[("Par formation", "Paie")] == ["2", "1", "50,0"]
+    assert table[("Par session", "Paie printemps")] == ["2", "1", "50,0"]
+    assert table[("Par cause", "Santé")] == ["3", "2", "66,7"]
+    assert table[("Par cause", "Raison financière")] == ["3", "1", "33,3"]
+    assert table[("Par période", "03/2026")] == ["6", "0", "0,0"]
+    assert table[("Par période", "04/2026")] == ["6", "2", "33,3"]
+    assert table[("Par période", "05/2026")] == ["4", "1", "25,0"]
+    assert table[("Par période", "06/2026")] == ["3", "0", "0,0"]
 
     quarters = as_auditor.get(url + "?start=2026-01-01&end=2026-06-30&period=trimestre&format=csv")
-    rows = list(csv.reader(io.StringIO(quarters.content.decode())))
+    rows = read_csv(quarters.content)
     periods = {r[1]: r[2:] for r in rows if r[0] == "Par période"}
-    assert periods == {"T1 2026": ["6", "0", "0.0"], "T2 2026": ["6", "3", "50.0"]}
+    assert periods == {"T1 2026": ["6", "0", "0,0"], "T2 2026": ["6", "3", "50,0"]}
 
     # A window without those dropouts.
     later = as_auditor.get(url + "?start=2026-06-01&end=2026-06-30&format=csv")
-    rows = list(csv.reader(io.StringIO(later.content.decode())))
-    assert rows[1] == ["Ensemble", "Toutes les inscriptions", "3", "0", "0.0"]
+    rows = read_csv(later.content)
+    assert rows[1] == ["Ensemble", "Toutes les inscriptions", "3", "0", "0,0"]
 
     # Another organisation sees only its own (nothing here).
     theirs = login(outsider).get(url + query + "&format=csv").content.decode()
-    assert "Ensemble,Toutes les inscriptions,0,0," in theirs
+    assert "Ensemble;Toutes les inscriptions;0;0;" in theirs
     assert "Paie" not in theirs
 
 

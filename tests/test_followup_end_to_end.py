@@ -16,8 +16,8 @@ from django.utils.html import escape
 from icalendar import Calendar
 
 from parcours.core import journal
-from parcours.core.demo import build_demo
 from parcours.core.models import JournalEntry, User
+from parcours.demo.builder import build_demo
 from parcours.followup.models import (
     Action,
     CaseStatus,
@@ -102,7 +102,7 @@ def test_from_three_absences_to_a_closed_case_with_everything_on_the_timeline(db
         text = reminder.get_body(preferencelist=("plain",)).get_content()
         assert text.startswith(f"Bonjour {learner.first_name},")
         assert officer.get_full_name() in text  # the officer in charge signs it
-        assert "Nous avons constaté 3 absence(s) récente(s)" in text  # the run, counted
+        assert "Nous avons constaté 3 absences récentes" in text  # the run, counted
 
         # The same day again, then the next day: nothing new is sent.
         sent = len(inbox.messages)

@@ -128,4 +128,7 @@ def test_an_officer_and_an_outsider_cannot_import_or_see_the_job(
     # The outsider may import into their own organisation, never see organisation A's.
     assert as_outsider.get(reverse("import_upload")).status_code == 200
     assert as_outsider.get(detail).status_code == 404
+    assert as_outsider.get(reverse("import_errors", args=[job.pk])).status_code == 404
+    assert as_outsider.get(reverse("import_errors_xlsx", args=[job.pk])).status_code == 404
+    assert as_officer.get(reverse("import_errors", args=[job.pk])).status_code == 403
     assert Job.objects.count() == 1

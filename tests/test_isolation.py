@@ -248,8 +248,6 @@ CASES: dict[str, Case] = {
     "learners:measure_create": Case("write", kwargs=sheet, post=measure_data),
     "learners:measure_edit": Case("write", kwargs=measure, post=measure_data),
     "learners:measure_attest": Case("write", kwargs=measure, post=lambda a: {"note": "Intrus"}),
-    # The learner's own portal page: refused to every back-office persona.
-    "learners:portal_adaptations": Case("write"),
 }
 
 

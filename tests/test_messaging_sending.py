@@ -178,7 +178,7 @@ def test_after_the_last_attempt_the_failure_is_visible_and_staff_may_resend(
         outbox = as_officer.get("/messages/", {"status": "echec"})
         assert [m.pk for m in outbox.context["page"].object_list] == [message.pk]
         detail = as_officer.get(f"/messages/{message.pk}/")
-        assert "Échec après 2 tentative(s)" in detail.content.decode()
+        assert "Échec après 2 tentatives" in detail.content.decode()
         assert len(detail.context["attempts"]) == 2
         assert login(tutor_user).post(f"/messages/{message.pk}/renvoyer/").status_code == 403
         assert as_officer.get(f"/messages/{message.pk}/renvoyer/").status_code == 405

@@ -191,7 +191,7 @@ def test_queue_from_template_merges_and_dedupes(world_a: World, director: User) 
         for _ in range(2)
     )
     assert again.pk == first.pk and Message.objects.count() == 1
-    assert "Nous avons constaté 3 absence(s)" in first.body
+    assert "Nous avons constaté 3 absences récentes" in first.body
     assert "Direction Test" in first.body
     assert first.from_email.startswith("Forma Plus <")
     assert list(messages_for("case-step:12")) == [first]

@@ -22,6 +22,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
 
 from parcours.activity.models import ActivityEvent, Assessment, Result
 from parcours.attendance import services as attendance_services
@@ -193,7 +194,7 @@ def test_the_list_shows_the_latest_snapshot_with_its_reasons(scored: RiskWorld, 
 
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Scores au 27/03/2026, modèle v0" in html
+    assert "Scores au 27/03/2026, pondération par défaut" in html
     rows = snapshot()
     assert {e for e, _level in rows_of(page)} == set(rows)  # this snapshot's rows only
     absent = rows[scored.absent.pk]
@@ -289,7 +290,11 @@ def read_csv(response) -> list[dict[str, str]]:
     assert "attachment" in response["Content-Disposition"]
     content = response.content
     assert content.startswith(b"\xef\xbb\xbf"), "no byte order mark: Excel would garble accents"
-    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    # For French Excel: semicolons and decimal commas.
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    for row in rows:
+        row["score"] = row["score"].replace(",", ".")
+    return rows
 
 
 @time_machine.travel(NOW, tick=False)
@@ -363,7 +368,7 @@ def test_with_no_snapshot_the_page_says_so_and_staff_can_score_now(
     job.refresh_from_db()
     assert job.state == JobState.DONE and job.result["scored"] == 4
     done = as_director.get(url).content.decode()
-    assert "Scores au 27/03/2026, modèle v0" in done and "data-job-status" not in done
+    assert "Scores au 27/03/2026, pondération par défaut" in done and "data-job-status" not in done
     assert len(rows_of(as_director.get(url))) == 4
 
 
@@ -425,9 +430,19 @@ A_SECRETS = ("Forma Plus", "Comptabilité A", "Bureautique A", "MartinA", "A-L1"
 CASES = {
     "engagement:risk_list": ("get", {}),
     "engagement:risk_export": ("get", {}),
+    "engagement:risk_export_xlsx": ("get", {}),
     "engagement:risk_run": ("post", {}),
+    "engagement:calibrate_run": ("post", {}),
     "engagement:thresholds": ("post", {"defaut-medium": "35", "defaut-high": "60"}),
 }
+
+
+def text_of(response) -> str:
+    """A page's text, or an XLSX download's cells."""
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+        return "\n".join(str(v) for row in sheet.iter_rows(values_only=True) for v in row)
+    return response.content.decode()
 
 
 def engagement_url_names() -> set[str]:
@@ -460,13 +475,14 @@ def test_an_outsider_sees_nothing_of_another_organisation(
         url = reverse(name)
         for response in (client.get(url, forged), getattr(client, method)(url, {**forged, **data})):
             assert response.status_code in (200, 302, 405), name
-            text = response.content.decode()
+            text = text_of(response)
             for secret in A_SECRETS:
                 assert secret not in text, f"{name}: {secret!r} of organisation A shown"
     # B's own rows were there to see (so that the above is not vacuous).
     listed = client.get(reverse("engagement:risk_list")).content.decode()
     assert "MartinB" in listed and "Comptabilité B printemps" in listed
     assert "B-L1" in client.get(reverse("engagement:risk_export")).content.decode("utf-8-sig")
+    assert "B-L1" in text_of(client.get(reverse("engagement:risk_export_xlsx")))
     # Nothing of A was read into B's pages, nor written.
     assert not RiskThreshold.objects.filter(organisation=a.org).exists()
     assert not Job.objects.filter(organisation=a.org).exists()

@@ -167,7 +167,7 @@ def test_the_page_shows_and_sets_the_thresholds(world_a: World, three, as_direct
     for enrolment in three:
         assert f'data-threshold-row="{enrolment.session.programme_id}"' in page
     assert page.count("data-follows-default") == 3
-    assert "poids par défaut (modèle v0)" in page
+    assert "calculés avec la pondération par défaut" in page
 
     journal = JournalEntry.objects.count()
     data = post_data(
@@ -283,7 +283,7 @@ def test_the_calibrated_models_are_listed_with_the_one_in_service(
     v1 = html[html.index('data-model="1"') :]
     v1 = v1[: v1.index("</tr>")]
     assert "01/01/2026" in v1 and "0,712" in v1 and "remplacé" in v1
-    assert "Le modèle v2 calcule les scores." in html
+    assert "Les scores sont calculés par le modèle calibré n° 2 du " in html
 
 
 @pytest.mark.parametrize("persona", ["officer", "auditor", "tutor_user", "learner_user"])

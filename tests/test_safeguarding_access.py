@@ -76,7 +76,6 @@ CASES: dict[str, Case] = {
     ),
     "safeguarding:report_pdf": Case("report", on_report),
     # Everything else, covered by the other safeguarding tests.
-    "safeguarding:portal_report": Case("portal"),
     "safeguarding:follow_up": Case("public"),
     "safeguarding:follow_up_add": Case("public"),
     "safeguarding:public_report": Case("public", lambda r: {"slug": r.organisation.slug}),
@@ -253,7 +252,7 @@ def test_what_others_may_read_shows_nothing_of_the_report(
         client = login(user)
         register = client.get(reverse("safeguarding:register"))
         assert register.status_code == 200
-        assert "signalements reçus" in register.text
+        assert "signalement reçu" in register.text
         assert_no_secret(register, f"{user} register")
         # The journal names the learner (their account was created), never the facts,
         # and its safeguarding entries name no one (tests/test_safeguarding_workflow.py).

@@ -46,7 +46,7 @@ def test_the_portal_links_to_the_report_form(reporter: User) -> None:
     client = login(reporter)
     portal = client.get("/mon-espace/")
     assert "Signaler une situation de violence, de harcèlement ou de discrimination" in portal.text
-    form = client.get(reverse("safeguarding:portal_report"))
+    form = client.get(reverse("portal:report"))
     assert form.status_code == 200 and "anonyme" in form.text
 
 
@@ -88,7 +88,7 @@ def test_an_anonymous_portal_report_keeps_no_link_to_the_learner(
 
 def test_only_learners_report_from_the_portal(officer: User, director: User) -> None:
     for user in (officer, director):
-        response = login(user).post(reverse("safeguarding:portal_report"), report_data())
+        response = login(user).post(reverse("portal:report"), report_data())
         assert response.status_code == 403
     assert not Report.objects.exists()
 
@@ -224,7 +224,23 @@ def test_handlers_are_emailed_without_any_content(
             assert secret not in body and secret not in mail["Subject"], secret
 
 
-def test_no_handler_no_email_but_the_report_is_kept(reporter: User) -> None:
+def test_with_no_handler_the_direction_is_told_and_asked_to_designate(
+    world_a: World, reporter: User, director: User, quality: User
+) -> None:
+    """A report never goes to nobody: the direction gets the neutral notice, no content."""
     report, _code = submit_from_portal(login(reporter))
-    assert not Message.objects.exists()
     assert Report.objects.get() == report
+    notice = Message.objects.get()
+    assert notice.to == director.email
+    assert "aucun référent désigné" in notice.subject
+    assert "Désignez un référent" in notice.body and "/signalements/referents/" in notice.body
+    for secret in SECRETS:
+        assert secret not in notice.body and secret not in notice.subject, secret
+    # The dashboard says so until someone is designated.
+    as_director = login(director)
+    assert "aucun référent désigné" in as_director.get("/").text
+    designate(world_a, director, quality)
+    assert "aucun référent désigné" not in as_director.get("/").text
+    # Once designated, the handler is told, the direction no longer.
+    submit_from_portal(login(reporter))
+    assert Message.objects.order_by("-pk").first().to == quality.email

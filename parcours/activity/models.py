@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcours.core.bases import CreatedModel, TenantModel
 from parcours.core.models import Organisation
 from parcours.learners.models import Enrolment, Learner
 from parcours.programmes.models import Session
@@ -23,7 +24,7 @@ class ActivitySource(models.TextChoices):
     XAPI = "xapi", _("xAPI")
 
 
-class ActivityEvent(models.Model):
+class ActivityEvent(TenantModel):
     """So many actions of one kind by an enrolled learner at one moment (or on one day).
 
     A date without a time (what LMS daily exports give) is stored as that day at
@@ -69,10 +70,9 @@ class ActivityEvent(models.Model):
         return f"{self.kind} × {self.count} ({self.day})"
 
 
-class Assessment(models.Model):
+class Assessment(TenantModel, CreatedModel):
     """An assessment (évaluation) of a session, with its due date and weight."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, db_index=False)
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("session")
     )
@@ -81,7 +81,6 @@ class Assessment(models.Model):
     kind = models.CharField(_("type"), max_length=40, blank=True)
     due_date = models.DateField(_("date limite"))
     weight = models.DecimalField(_("coefficient"), max_digits=6, decimal_places=2, default=0)
-    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -100,10 +99,9 @@ class Assessment(models.Model):
         return self.title
 
 
-class Result(models.Model):
+class Result(TenantModel, CreatedModel):
     """A learner's result at an assessment; no score means submitted but not graded."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, db_index=False)
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="results", db_index=False
     )
@@ -112,7 +110,6 @@ class Result(models.Model):
     score = models.DecimalField(
         _("note sur 100"), max_digits=5, decimal_places=2, null=True, blank=True
     )
-    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -134,7 +131,7 @@ class Result(models.Model):
         return f"{self.assessment} : {self.score if self.score is not None else '—'}"
 
 
-class XapiCredential(models.Model):
+class XapiCredential(TenantModel):
     """A key with which an LMS pushes xAPI statements for one organisation.
 
     The secret is shown once, when the key is made; only its hash is kept.
@@ -158,10 +155,9 @@ class XapiCredential(models.Model):
         return f"{self.label} ({self.key})"
 
 
-class XapiStatement(models.Model):
+class XapiStatement(TenantModel):
     """An xAPI statement as received, with the learner it was matched to (if any)."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, db_index=False)
     statement_id = models.UUIDField(_("identifiant de la déclaration"))
     learner = models.ForeignKey(
         Learner,

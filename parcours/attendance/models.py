@@ -1,8 +1,8 @@
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parcours.core.models import Organisation, User
+from parcours.core.bases import CreatedModel, TenantModel
+from parcours.core.models import User
 from parcours.learners.models import Enrolment
 from parcours.programmes.models import Slot, Trainer
 
@@ -26,13 +26,10 @@ class Method(models.TextChoices):
     API = "api", _("API")
 
 
-class AttendanceMark(models.Model):
+class AttendanceMark(TenantModel, CreatedModel):
     """A learner's attendance at one slot (séance)."""
 
     # Indexed by (enrolment, slot) and (slot, enrolment).
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="marks", db_index=False)
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.CASCADE, related_name="marks", db_index=False
@@ -53,7 +50,6 @@ class AttendanceMark(models.Model):
     conflict_settled_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
-    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -74,16 +70,13 @@ class AttendanceMark(models.Model):
         return f"{self.enrolment.learner} · {self.slot} · {self.get_status_display()}"
 
 
-class Signature(models.Model):
+class Signature(TenantModel):
     """An electronic signature (émargement) of a learner, or the trainer's countersignature.
 
     `digest` is the SHA-256 of the signature image together with who, which slot, when,
     from where: the evidence that the image was not swapped afterwards.
     """
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="signatures")
     # A learner's signature carries its mark; a trainer's countersignature its trainer.
     mark = models.OneToOneField(
@@ -121,7 +114,7 @@ class Signature(models.Model):
         return f"{who} · {self.slot}"
 
 
-class SigningSheet(models.Model):
+class SigningSheet(TenantModel):
     """The electronic signing of one slot: when its QR code was first shown.
 
     Lateness is read from the signatures only when the QR code was opened at the start
@@ -129,9 +122,6 @@ class SigningSheet(models.Model):
     arrived. The sheet closes with the trainer's countersignature (a `Signature`).
     """
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     slot = models.OneToOneField(Slot, on_delete=models.CASCADE, related_name="signing_sheet")
     qr_opened_at = models.DateTimeField(_("QR code ouvert le"))
     qr_opened_by = models.ForeignKey(
@@ -146,16 +136,12 @@ class SigningSheet(models.Model):
         return f"{self.slot} · QR"
 
 
-class OneTimeCode(models.Model):
+class OneTimeCode(TenantModel, CreatedModel):
     """A short code that identifies a learner at one slot, for who has no personal link."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="+")
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
     code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 

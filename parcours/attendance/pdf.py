@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from parcours.attendance import selectors
 from parcours.attendance.models import Signature
+from parcours.core import journal_chain
 from parcours.lib.pdf import render
 from parcours.programmes.models import Session, Slot
 
@@ -73,7 +74,8 @@ def slot_sheet(slot: Slot, *, generated_at: dt.datetime) -> bytes:
                 "generated_at": timezone.localtime(generated_at),
                 "digests": _digests(parts),
             },
-        )
+        ),
+        footer=journal_chain.footer(slot.organisation_id),
     )
 
 
@@ -96,7 +98,8 @@ def session_sheet(session: Session, *, generated_at: dt.datetime) -> bytes:
                 "generated_at": timezone.localtime(generated_at),
                 "digests": _digests(parts),
             },
-        )
+        ),
+        footer=journal_chain.footer(session.organisation_id),
     )
 
 

@@ -63,7 +63,7 @@ def plan(session: Session, pattern: Pattern) -> Plan:
     """The séances the pattern gives, without public holidays and existing séances."""
     check_pattern(pattern)
     years = range(pattern.first_day.year, pattern.last_day.year + 1)
-    public_holidays = holidays.country_holidays("FR", years=years)
+    public_holidays = holidays.country_holidays("FR", years=years, language="fr")
     tz = timezone.get_current_timezone()
     existing = set(session.slots.values_list("starts_at", flat=True))
     result = Plan()

@@ -3,6 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from parcours.core.access import CAPABILITIES, membership_of
+from parcours.core.menu import menu_for
 
 
 def membership(request: HttpRequest) -> dict[str, Any]:
@@ -12,4 +13,5 @@ def membership(request: HttpRequest) -> dict[str, Any]:
         "membership": m,
         "organisation": m.organisation if m else None,
         "caps": {name for name, roles in CAPABILITIES.items() if role in roles},
+        "menu": menu_for(request),
     }

@@ -13,423 +13,90 @@ is loaded in one query, rows are inserted and updated with `executemany` (see
 `parcours.lib.bulk.BulkWriter`), and journal entries are appended by batch.
 """
 
-import datetime as dt
-import operator
 import uuid
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from parcours.core import jobs, journal
+from parcours.core.import_rows import (
+    IMPORTERS,
+    Column,
+    Importer,
+    ImportReport,
+    Plan,
+    Progress,
+    Row,
+    RowError,
+    StreamingImporter,
+    Values,
+    check_header,
+    cli_label,
+    conflict_message,
+    importer_for,
+    kind_label,
+    records,
+    register,
+    template_table,
+)
 from parcours.core.models import Job, JournalAction, Organisation, User, canonical
 from parcours.lib import tabular
 from parcours.lib.bulk import BulkWriter
-from parcours.lib.tabular import CellError
+
+__all__ = [
+    "IMPORTERS",
+    "Column",
+    "ImportReport",
+    "Importer",
+    "Row",
+    "RowError",
+    "StreamingImporter",
+    "Values",
+    "cli_label",
+    "importer_for",
+    "kind_label",
+    "register",
+    "run_import",
+    "start_import",
+    "template_table",
+]
 
 JOB_KIND = "imports.run"
 BATCH_SIZE = 2000
-PROGRESS_EVERY = 2000
-MAX_REPORTED_ERRORS = 1000
 UPLOAD_DIR = "imports"
 
-Progress = Callable[[int, int, str], None]
-Values = tuple[Any, ...]
 
-
-def cli_label() -> str:
-    """Who the journal names as the actor of an import run from the command line."""
-    return _("ligne de commande (parcours import)")
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column of an exchange file, with the help shown on the upload page."""
-
-    name: str
-    help: str | Promise
-    example: str = ""
-
-
-@dataclass(frozen=True)
-class RowError:
-    """What is wrong, where: line 0 is the file as a whole, column "" the whole row."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.line and self.column:
-            return _("ligne %(line)d, colonne %(column)s : %(message)s") % {
-                "line": self.line,
-                "column": self.column,
-                "message": self.message,
-            }
-        if self.line:
-            return _("ligne %(line)d : %(message)s") % {"line": self.line, "message": self.message}
-        return self.message
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "column": self.column, "message": self.message}
-
-
-@dataclass
-class ImportReport:
-    kind: str
-    filename: str
-    sha256: str = ""
-    dry_run: bool = False
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    # Rows imported as the file says, with a remark the user should read.
-    warnings: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def summary(self) -> str:
-        """One sentence, in French, of what was (or would be) done."""
-        counts = {
-            "kind": kind_label(self.kind),
-            "filename": self.filename,
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-        }
-        if self.dry_run:
-            return (
-                ngettext(
-                    "Vérification de « %(filename)s » (%(kind)s) : %(rows)d ligne valide ; "
-                    "l'import créerait %(created)d, mettrait à jour %(updated)d et laisserait "
-                    "%(unchanged)d inchangée(s). Rien n'a été écrit.",
-                    "Vérification de « %(filename)s » (%(kind)s) : %(rows)d lignes valides ; "
-                    "l'import créerait %(created)d, mettrait à jour %(updated)d et laisserait "
-                    "%(unchanged)d inchangée(s). Rien n'a été écrit.",
-                    self.rows,
-                )
-                % counts
+def _refused(report: ImportReport, exc: Exception) -> ImportReport:
+    """The report of a write that the database refused; nothing was written."""
+    report.created = report.updated = report.unchanged = 0
+    if isinstance(exc, IntegrityError):
+        # The file was valid and the rows new when read; another import (the same file,
+        # sent twice) created them before this one could.
+        report.conflict = True
+        report.errors.append(RowError(0, "", conflict_message()))
+    else:
+        report.errors.append(
+            RowError(
+                0,
+                "",
+                _(
+                    "une valeur du fichier a été refusée par la base de données ; rien n'a "
+                    "été importé. Vérifiez que le fichier est un texte « CSV UTF-8 » ou un "
+                    "XLSX enregistré par un tableur."
+                ),
             )
-        return (
-            ngettext(
-                "Import de « %(filename)s » (%(kind)s) : %(rows)d ligne ; %(created)d créée(s), "
-                "%(updated)d mise(s) à jour, %(unchanged)d inchangée(s).",
-                "Import de « %(filename)s » (%(kind)s) : %(rows)d lignes ; %(created)d créée(s), "
-                "%(updated)d mise(s) à jour, %(unchanged)d inchangée(s).",
-                self.rows,
-            )
-            % counts
         )
-
-    def error_summary(self) -> str:
-        """Every error, one per line, after a sentence saying that nothing was written."""
-        head = ngettext(
-            "« %(filename)s » contient %(count)d erreur ; rien n'a été importé.",
-            "« %(filename)s » contient %(count)d erreurs ; rien n'a été importé.",
-            len(self.errors),
-        ) % {"filename": self.filename, "count": len(self.errors)}
-        return "\n".join([head, *(f"  {e}" for e in self.errors)])
-
-    def warning_summary(self) -> str:
-        """Every warning, one per line (empty when there is none)."""
-        if not self.warnings:
-            return ""
-        head = ngettext(
-            "%(count)d remarque :",
-            "%(count)d remarques :",
-            len(self.warnings),
-        ) % {"count": len(self.warnings)}
-        return "\n".join([head, *(f"  {w}" for w in self.warnings)])
-
-    def as_result(self) -> dict[str, Any]:
-        """What a background job keeps of the report (the first errors only)."""
-        base = {"kind": self.kind, "filename": self.filename, "dry_run": self.dry_run}
-        if not self.ok:
-            return {
-                **base,
-                "ok": False,
-                "errors": [e.as_dict() for e in self.errors[:MAX_REPORTED_ERRORS]],
-                "error_count": len(self.errors),
-            }
-        return {
-            **base,
-            "ok": True,
-            "sha256": self.sha256,
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "warnings": [w.as_dict() for w in self.warnings[:MAX_REPORTED_ERRORS]],
-            "warning_count": len(self.warnings),
-        }
+    return report
 
 
-class Row:
-    """One data row as it is parsed: typed accessors that note errors instead of raising."""
-
-    __slots__ = ("cells", "errors", "line", "warnings", "_before")
-
-    def __init__(
-        self,
-        line: int,
-        cells: dict[str, str],
-        errors: list[RowError],
-        warnings: list[RowError] | None = None,
-    ) -> None:
-        self.line = line
-        self.cells = cells
-        self.errors = errors
-        self.warnings = [] if warnings is None else warnings
-        self._before = len(errors)
-
-    def __getitem__(self, column: str) -> str:
-        return self.cells[column]
-
-    @property
-    def failed(self) -> bool:
-        return len(self.errors) > self._before
-
-    def error(self, column: str, message: str) -> None:
-        self.errors.append(RowError(self.line, column, message))
-
-    def warn(self, column: str, message: str) -> None:
-        """A remark on a row that is imported all the same."""
-        self.warnings.append(RowError(self.line, column, message))
-
-    def _parse(self, column: str, parser: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            return parser(self.cells[column], *args, **kwargs)
-        except CellError as exc:
-            self.error(column, exc.message)
-            return None
-
-    def text(self, column: str, *, max_length: int, required: bool = False) -> str:
-        value: str | None = self._parse(
-            column, tabular.parse_text, max_length=max_length, required=required
-        )
-        return value or ""
-
-    def date(self, column: str) -> dt.date | None:
-        return self._parse(column, tabular.parse_date)
-
-    def optional_date(self, column: str) -> dt.date | None:
-        return self._parse(column, tabular.parse_optional_date)
-
-    def choice(self, column: str, choices: Sequence[str]) -> str | None:
-        return self._parse(column, tabular.parse_choice, choices)
-
-    def decimal(self, column: str, **bounds: Any) -> Any:
-        return self._parse(column, tabular.parse_decimal, **bounds)
-
-    def bool01(self, column: str) -> bool | None:
-        return self._parse(column, tabular.parse_bool01)
-
-    def email(self, column: str, *, max_length: int = 254) -> str:
-        value: str | None = self._parse(column, tabular.parse_email, max_length=max_length)
-        return value or ""
-
-
-class Importer:
-    """How one kind of file maps onto one model of the organisation.
-
-    A subclass names its columns, the model fields an import sets (`fields`, in the
-    order `parse` returns them) and those that identify a row (`key_fields`, which the
-    file gives as `key_columns`). `parse` turns a row into a tuple of values, or notes
-    its errors on the row and returns None.
-    """
-
-    kind: ClassVar[str]
-    label: ClassVar[str | Promise]
-    model: ClassVar[type[models.Model]]
-    columns: ClassVar[tuple[Column, ...]]
-    fields: ClassVar[tuple[str, ...]]
-    key_fields: ClassVar[tuple[str, ...]]
-    key_columns: ClassVar[tuple[str, ...]]
-    do_not_call_in_templates = True  # templates show the class's label and columns
-
-    def __init__(self, organisation: Organisation) -> None:
-        self.organisation = organisation
-        self.existing: dict[Hashable, tuple[int, Values]] = {}
-        # A row's key: its value of the one key field, or the tuple of several.
-        self.key: Callable[[Values], Hashable] = operator.itemgetter(
-            *(self.fields.index(f) for f in self.key_fields)
-        )
-
-    def queryset(self) -> models.QuerySet[Any]:
-        return self.model._default_manager.filter(organisation=self.organisation)
-
-    def load(self) -> None:
-        """What the organisation already holds, in one query: key → (pk, values)."""
-        for pk, *values in self.queryset().values_list("pk", *self.fields).iterator(5000):
-            self.existing[self.key(tuple(values))] = (pk, tuple(values))
-
-    def pks(self) -> dict[Hashable, int]:
-        """Every key of the organisation's objects → its primary key (one query)."""
-        rows = self.queryset().values_list(*self.key_fields, "pk").iterator(5000)
-        n = len(self.key_fields)
-        return {(row[0] if n == 1 else row[:n]): row[n] for row in rows}
-
-    def parse(self, row: Row) -> Values | None:
-        raise NotImplementedError
-
-    def describe(self, values: Values) -> str:
-        """What the journal shows of the object (its `object_repr`)."""
-        raise NotImplementedError
-
-    def prepare(self, plan: "_Plan", *, acting_user: User | None, label: str) -> None:
-        """Inside the write transaction, before any row is written: create what the
-        rows refer to and does not exist yet (the attendance import's new slots)."""
-
-
-class StreamingImporter(Importer):
-    """An importer of facts too many to plan in memory (millions of activity rows).
-
-    `run_import` hands it the open table inside one transaction: `stage` reads every
-    row once, notes the errors on the report and writes the valid rows somewhere
-    temporary (a staging table); `apply` then writes the staged rows for good and fills
-    the report's created, updated and unchanged counts. When the file has any error,
-    or on a dry run (whose counts are then those of a real import), the transaction is
-    rolled back: nothing is kept.
-    Rows are not journaled one by one: the `import.completed` entry traces the file.
-    """
-
-    def stage(self, table: tabular.Table, names: list[str], report: ImportReport) -> None:
-        raise NotImplementedError
-
-    def apply(self, report: ImportReport) -> None:
-        raise NotImplementedError
-
-    def outside_transaction(self) -> AbstractContextManager[None]:
-        """What to set up on the connection before the import's transaction opens."""
-        return nullcontext()
-
-
-IMPORTERS: dict[str, type[Importer]] = {}
-
-
-def register(importer: type[Importer]) -> type[Importer]:
-    """Class decorator: make a kind of file importable (`parcours import KIND`, uploads)."""
-    IMPORTERS[importer.kind] = importer
-    return importer
-
-
-def importer_for(kind: str) -> type[Importer]:
-    try:
-        return IMPORTERS[kind]
-    except KeyError:
-        raise LookupError(
-            _("Type d'import inconnu « %(kind)s » (types possibles : %(kinds)s).")
-            % {"kind": kind, "kinds": ", ".join(IMPORTERS)}
-        ) from None
-
-
-def kind_label(kind: str) -> str:
-    importer = IMPORTERS.get(kind)
-    return str(importer.label) if importer else kind
-
-
-def template_csv(kind: str) -> str:
-    """A CSV with the kind's header and one example row, to fill in."""
-    columns = importer_for(kind).columns
-    return tabular.write_csv([c.name for c in columns], [[c.example for c in columns]])
-
-
-def _check_header(header: list[str], importer: type[Importer]) -> tuple[list[str], list[RowError]]:
-    """The header's column names (normalised), and what is wrong with it."""
-    names = [h.strip().lower() for h in header]
-    expected = [c.name for c in importer.columns]
-    problems = []
-    seen = set()
-    for name, raw in zip(names, header, strict=True):
-        if not name:
-            problems.append(RowError(1, "", _("colonne sans nom dans l'en-tête")))
-        elif name in seen:
-            problems.append(RowError(1, raw, _("colonne en double")))
-        elif name not in expected:
-            problems.append(RowError(1, raw, _("colonne inconnue")))
-        seen.add(name)
-    problems += [RowError(1, name, _("colonne manquante")) for name in expected if name not in seen]
-    if problems:
-        expected_columns = _("colonnes attendues, dans cet ordre ou un autre : %(columns)s") % {
-            "columns": ", ".join(expected)
-        }
-        problems.append(RowError(1, "", expected_columns))
-    return names, problems
-
-
-def _records(
-    table: tabular.Table,
-    names: list[str],
-    importer: Importer,
-    report: ImportReport,
-    progress: Progress | None,
-) -> Iterator[tuple[int, Values]]:
-    """The file's valid rows as (line, values); errors go to the report."""
-    errors = report.errors
-    width = len(names)
-    seen: dict[Hashable, int] = {}
-    key_label = ", ".join(importer.key_columns)
-    total = table.estimated_rows
-    count = 0
-    for line, raw in table.rows:
-        count += 1
-        if progress and count % PROGRESS_EVERY == 0:
-            progress(count, max(total, count), _("Vérification des lignes"))
-        if len(raw) > width and any(c.strip() for c in raw[width:]):
-            errors.append(
-                RowError(
-                    line,
-                    "",
-                    _("%(count)d valeurs pour %(width)d colonnes")
-                    % {"count": len(raw), "width": width},
-                )
-            )
-            continue
-        cells = [c.strip() for c in raw[:width]]
-        if len(cells) < width:
-            cells += [""] * (width - len(cells))
-        row = Row(line, dict(zip(names, cells, strict=True)), errors, report.warnings)
-        values = importer.parse(row)
-        if values is None:
-            continue
-        key = importer.key(values)
-        first = seen.setdefault(key, line)
-        if first != line:
-            errors.append(
-                RowError(
-                    line,
-                    key_label,
-                    _("identifiant en double : déjà présent ligne %(line)d") % {"line": first},
-                )
-            )
-            continue
-        yield line, values
-    report.rows = count
-
-
-@dataclass
-class _Plan:
-    creates: list[Values] = field(default_factory=list)
-    updates: list[tuple[int, Values, dict[str, list[Any]]]] = field(default_factory=list)
-    unchanged: int = 0
-
-
-def _plan(importer: Importer, records: Iterable[tuple[int, Values]]) -> _Plan:
-    plan = _Plan()
+def _plan(importer: Importer, records: Iterable[tuple[int, Values]]) -> Plan:
+    plan = Plan()
     fields = importer.fields
     for _line, values in records:
         found = importer.existing.get(importer.key(values))
@@ -468,7 +135,7 @@ def _batches(items: list[Any]) -> Iterator[list[Any]]:
 
 def _write(
     importer: Importer,
-    plan: _Plan,
+    plan: Plan,
     *,
     acting_user: User | None,
     label: str,
@@ -549,26 +216,29 @@ def run_import(
             path, fmt=tabular.format_of(filename), estimated_lines=facts.lines
         )
     except tabular.TableError as exc:
-        report.errors.append(RowError(exc.line, "", exc.message))
+        report.errors.append(RowError(exc.line, exc.column, exc.message))
         return report
     with table:
-        names, problems = _check_header(table.header, type(importer))
+        names, problems = check_header(table.header, type(importer))
         if problems:
             report.errors.extend(problems)
             return report
         if isinstance(importer, StreamingImporter):
-            return _run_streaming(
-                importer, table, names, report, acting_user=acting_user, label=label
-            )
+            try:
+                return _run_streaming(
+                    importer, table, names, report, acting_user=acting_user, label=label
+                )
+            except (IntegrityError, DataError) as exc:
+                return _refused(report, exc)
         if progress:
             progress(0, table.estimated_rows, _("Vérification des lignes"))
         importer.load()
-        records = _records(table, names, importer, report, progress)
-        plan = _Plan()
+        rows = records(table, names, importer, report, progress)
+        plan = Plan()
         try:
-            plan = _plan(importer, records)
+            plan = _plan(importer, rows)
         except tabular.TableError as exc:
-            report.errors.append(RowError(exc.line, "", exc.message))
+            report.errors.append(RowError(exc.line, exc.column, exc.message))
     if progress:
         progress(report.rows, report.rows, _("Vérification terminée"))
     if not report.errors and not report.rows:
@@ -584,24 +254,28 @@ def run_import(
     )
     if dry_run:
         return report
-    with transaction.atomic():
-        importer.prepare(plan, acting_user=acting_user, label=label)
-        _write(importer, plan, acting_user=acting_user, label=label, progress=progress)
-        journal.record_event(
-            "import.completed",
-            organisation=organisation,
-            acting_user=acting_user,
-            data={
-                "kind": kind,
-                "filename": filename,
-                "sha256": facts.sha256,
-                "rows": report.rows,
-                "created": report.created,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-            },
-            label=label,
-        )
+    try:
+        # (the driver's own errors too, raised by COPY, as Django's: IntegrityError...)
+        with transaction.atomic(), connection.wrap_database_errors:
+            importer.prepare(plan, acting_user=acting_user, label=label)
+            _write(importer, plan, acting_user=acting_user, label=label, progress=progress)
+            journal.record_event(
+                "import.completed",
+                organisation=organisation,
+                acting_user=acting_user,
+                data={
+                    "kind": kind,
+                    "filename": filename,
+                    "sha256": facts.sha256,
+                    "rows": report.rows,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                },
+                label=label,
+            )
+    except (IntegrityError, DataError) as exc:
+        return _refused(report, exc)
     if progress:
         progress(report.rows, report.rows, _("Terminé"))
     return report
@@ -617,11 +291,15 @@ def _run_streaming(
     label: str,
 ) -> ImportReport:
     """Validate and stage in one pass, then write, all in one transaction."""
-    with importer.outside_transaction(), transaction.atomic():
+    with (
+        importer.outside_transaction(),
+        transaction.atomic(),
+        connection.wrap_database_errors,
+    ):
         try:
             importer.stage(table, names, report)
         except tabular.TableError as exc:
-            report.errors.append(RowError(exc.line, "", exc.message))
+            report.errors.append(RowError(exc.line, exc.column, exc.message))
         if not report.errors and not report.rows:
             report.errors.append(
                 RowError(
@@ -713,4 +391,7 @@ def run_import_job(job: Job) -> dict[str, Any]:
     )
     # The journal keeps the file's name and SHA-256; the upload itself is not kept.
     path.unlink(missing_ok=True)
+    if report.conflict:
+        # Not retried blindly: the user sees what happened and sends the file again.
+        raise jobs.PermanentFailure(report.error_summary(), report.as_result())
     return report.as_result()

@@ -35,9 +35,21 @@ class Periodic:
     name: str
     every: dt.timedelta
     func: Callable[[dt.datetime], None]
+    # When the task first runs, from the moment a worker first sees it (default: at once).
+    first_run: Callable[[dt.datetime], dt.datetime] | None = None
 
 
 PERIODIC: dict[str, Periodic] = {}
+
+
+class PermanentFailure(Exception):
+    """Raised by a handler when trying again would fail the same way: the job fails at
+    once, not retried, keeping `message` (for the user, in French) and `result`."""
+
+    def __init__(self, message: str, result: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.result = result or {}
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -51,12 +63,16 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 
 def periodic(
-    name: str, every: dt.timedelta
+    name: str,
+    every: dt.timedelta,
+    *,
+    first_run: Callable[[dt.datetime], dt.datetime] | None = None,
 ) -> Callable[[Callable[[dt.datetime], None]], Callable[[dt.datetime], None]]:
-    """Register work that runs once per period, whichever worker gets to it first."""
+    """Register work that runs once per period, whichever worker gets to it first
+    (`first_run` places its first run, e.g. on the next Monday morning)."""
 
     def register(func: Callable[[dt.datetime], None]) -> Callable[[dt.datetime], None]:
-        PERIODIC[name] = Periodic(name, every, func)
+        PERIODIC[name] = Periodic(name, every, func, first_run)
         return func
 
     return register
@@ -108,6 +124,11 @@ def report_progress(
     Job.objects.filter(pk=job.pk).update(**values)
 
 
+def save_result(job: Job, result: dict[str, Any]) -> None:
+    """What a running job has done so far, written at once so that a retry does not redo it."""
+    Job.objects.filter(pk=job.pk).update(result=result)
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -139,6 +160,16 @@ def run(job: Job) -> None:
         if func is None:
             raise LookupError(f"no handler for job kind {job.kind!r}")
         result = func(job)
+    except PermanentFailure as exc:
+        log.warning("job %s failed for good: %s", job, exc.message)
+        Job.objects.filter(pk=job.pk).update(
+            state=JobState.FAILED,
+            result=exc.result,
+            error=exc.message[-5000:],
+            finished_at=timezone.now(),
+            locked_by="",
+        )
+        return
     except Exception as exc:
         log.exception("job %s failed", job)
         final = job.attempts >= job.max_attempts or func is None
@@ -166,7 +197,10 @@ def run_periodic(now: dt.datetime) -> list[str]:
     """Run each periodic task that is due, claiming its period so that it runs once."""
     ran = []
     for task in PERIODIC.values():
-        row, _ = ScheduledTask.objects.get_or_create(name=task.name, defaults={"next_run_at": now})
+        first = task.first_run(now) if task.first_run is not None else now
+        row, _ = ScheduledTask.objects.get_or_create(
+            name=task.name, defaults={"next_run_at": first}
+        )
         if row.next_run_at > now:
             continue
         taken = ScheduledTask.objects.filter(pk=row.pk, next_run_at=row.next_run_at).update(

@@ -1,8 +1,10 @@
-"""The tamper-evident journal: append, and verify.
+"""The tamper-evident journal: what a change records, and appending it to the chain.
 
-Each organisation has its own chain. An entry's hash covers its content and the hash of
-the entry before it, so changing, deleting or inserting a row behind the application's
-back breaks the chain at that row, and `parcours journal verify` names it.
+Each organisation has its own chain. An entry's hash (an HMAC under the journal key)
+covers its content and the hash of the entry before it, so changing, deleting or
+inserting a row behind the application's back breaks the chain at that row, and
+`parcours journal verify` names it. Chains, heads, anchors and verification live in
+journal_chain.
 """
 
 from collections.abc import Iterable, Sequence
@@ -13,6 +15,10 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from parcours.core.journal_chain import Problem as Problem  # (re-exported)
+from parcours.core.journal_chain import Verification as Verification
+from parcours.core.journal_chain import chain_key, journal_key, seal_of
+from parcours.core.journal_chain import verify as verify
 from parcours.core.models import (
     JournalAction,
     JournalChain,
@@ -25,7 +31,6 @@ from parcours.core.models import (
 )
 from parcours.lib.bulk import BulkWriter
 
-SYSTEM_CHAIN = "system"
 COLUMNS = (
     "seq",
     "action",
@@ -39,10 +44,6 @@ COLUMNS = (
 )
 # Fields never worth journaling: bookkeeping that changes on every save.
 UNTRACKED = {"id", "created_at", "updated_at", "organisation"}
-
-
-def chain_key(organisation_id: int | None) -> str:
-    return f"org-{organisation_id}" if organisation_id else SYSTEM_CHAIN
 
 
 def object_type(obj_or_model: models.Model | type[models.Model]) -> str:
@@ -154,6 +155,7 @@ def append(
         created_at=now,
         actor_id=actor_id,
         actor_label=who,
+        key=journal_key(),
     )
     rows = []
     seq, prev = head.last_seq, head.last_hash
@@ -176,7 +178,8 @@ def append(
         prev = digest_
     writer.insert(rows)
     head.last_seq, head.last_hash = seq, prev
-    head.save(update_fields=["last_seq", "last_hash"])
+    head.seal = seal_of(head)
+    head.save(update_fields=["last_seq", "last_hash", "seal"])
 
 
 def record(
@@ -212,61 +215,3 @@ def record_event(
         verb=verb,
     )
     append([draft], organisation=organisation, acting_user=acting_user, label=label)
-
-
-@dataclass
-class Problem:
-    chain: str
-    seq: int
-    entry_id: int | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"entrée n° {self.seq} de la chaîne {self.chain}"
-        if self.entry_id is not None:
-            where += f" (id {self.entry_id})"
-        return f"{where} : {self.reason}"
-
-
-@dataclass
-class Verification:
-    chains: int = 0
-    entries: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def verify(organisation_id: int | None = None, *, stop_at_first: bool = True) -> Verification:
-    """Recompute every chain; the first problem of each chain is reported."""
-    result = Verification()
-    heads = JournalChain.objects.order_by("key")
-    if organisation_id is not None:
-        heads = heads.filter(key=chain_key(organisation_id))
-    for head in heads:
-        result.chains += 1
-        expected_seq, prev = 1, "0" * 64
-        problem: Problem | None = None
-        rows = JournalEntry.objects.filter(chain=head.key).order_by("seq").iterator(chunk_size=5000)
-        for entry in rows:
-            result.entries += 1
-            if entry.seq != expected_seq:
-                problem = Problem(head.key, expected_seq, None, "entrée manquante (supprimée ?)")
-            elif entry.prev_hash != prev:
-                problem = Problem(
-                    head.key, entry.seq, entry.pk, "le lien vers l'entrée précédente est rompu"
-                )
-            elif entry.compute_hash() != entry.hash:
-                problem = Problem(head.key, entry.seq, entry.pk, "le contenu a été modifié")
-            if problem:
-                break
-            expected_seq, prev = entry.seq + 1, entry.hash
-        if problem is None and (head.last_seq != expected_seq - 1 or head.last_hash != prev):
-            problem = Problem(head.key, expected_seq, None, "la fin de la chaîne a été tronquée")
-        if problem:
-            result.problems.append(problem)
-            if stop_at_first:
-                break
-    return result

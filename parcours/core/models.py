@@ -1,5 +1,6 @@
 import datetime as dt
 import hashlib
+import hmac
 import json
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -10,6 +11,8 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from parcours.core.bases import AuthoredModel, CreatedModel, TenantModel
 
 siret_validator = RegexValidator(r"^\d{14}$", _("Le SIRET compte 14 chiffres."))
 nda_validator = RegexValidator(
@@ -46,7 +49,7 @@ class Organisation(models.Model):
         return self.name
 
 
-class Site(models.Model):
+class Site(TenantModel):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sites")
     name = models.CharField(_("nom"), max_length=120)
     address = models.CharField(_("adresse"), max_length=250, blank=True)
@@ -120,7 +123,7 @@ class Role(models.TextChoices):
     AUDITEUR = "auditeur", _("Auditeur")
 
 
-class Membership(models.Model):
+class Membership(TenantModel, CreatedModel):
     """A user's place in one organisation: the tenant of everything they see."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
@@ -174,17 +177,25 @@ class JournalAction(models.TextChoices):
 
 
 class JournalChain(models.Model):
-    """The head of one organisation's chain: locked while an entry is appended."""
+    """The head of one organisation's chain: locked while an entry is appended.
+
+    Entries from `keyed_from` on are hashed with an HMAC under the journal key; the ones
+    before (written before keyed hashing existed) with plain SHA-256. The head itself is
+    sealed with the key, so that neither the switch point nor the end of the chain can be
+    rewritten by someone who does not hold the key.
+    """
 
     key = models.CharField(max_length=40, unique=True)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    keyed_from = models.BigIntegerField(default=1)
+    seal = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"{self.key} #{self.last_seq}"
 
 
-class JournalEntry(models.Model):
+class JournalEntry(CreatedModel):
     """One append-only, hash-chained record of a change made through a service."""
 
     chain = models.CharField(max_length=40)  # indexed by (chain, seq)
@@ -228,7 +239,9 @@ class JournalEntry(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("journal entries are append-only")
 
-    def compute_hash(self) -> str:
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """The entry's hash: an HMAC under `key`, or plain SHA-256 for entries written
+        before keyed hashing (key=None)."""
         return entry_digest(
             chain=self.chain,
             seq=self.seq,
@@ -243,6 +256,7 @@ class JournalEntry(models.Model):
             object_repr=self.object_repr,
             changes_json=changes_json(self.changes),
             prev_hash=self.prev_hash,
+            key=key,
         )
 
 
@@ -266,8 +280,10 @@ def entry_digest(
     object_repr: str,
     changes_json: str,
     prev_hash: str,
+    key: bytes | None = None,
 ) -> str:
-    """SHA-256 of an entry's content and of the previous entry's hash."""
+    """HMAC-SHA256 under `key` (plain SHA-256 without one) of an entry's content and of
+    the previous entry's hash."""
     head = json.dumps(
         [
             chain,
@@ -286,7 +302,16 @@ def entry_digest(
         separators=(",", ":"),
         ensure_ascii=False,
     )
-    return hashlib.sha256(f"{head}{changes_json}".encode()).hexdigest()
+    payload = f"{head}{changes_json}".encode()
+    if key is None:
+        return hashlib.sha256(payload).hexdigest()
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+def chain_seal(*, key: bytes, chain: str, last_seq: int, last_hash: str, keyed_from: int) -> str:
+    """The HMAC that binds a chain's head: its end and where keyed hashing starts."""
+    payload = json.dumps(["journal-head", chain, last_seq, last_hash, keyed_from])
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
 
 class JobState(models.TextChoices):
@@ -296,7 +321,7 @@ class JobState(models.TextChoices):
     FAILED = "failed", _("Échec")
 
 
-class Job(models.Model):
+class Job(AuthoredModel):
     """Background work queued in the database and claimed atomically by `parcours worker`."""
 
     kind = models.CharField(max_length=60, db_index=True)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from parcours.core import journal
+from parcours.core import hooks, journal
 from parcours.core.models import JournalAction, Membership, Organisation, Role, Site, User
 
 M = TypeVar("M", bound=models.Model)
@@ -166,6 +166,8 @@ def create_organisation(*, acting_user: User | None, **values: Any) -> Organisat
         journal.record_event(
             "organisation.opened", organisation=org, acting_user=acting_user, obj=org
         )
+        # Its defaults (procedures, templates...), given by the apps that own them.
+        hooks.organisation_created(org, acting_user)
     return org
 
 

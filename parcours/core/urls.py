@@ -36,10 +36,23 @@ urlpatterns = [
     ),
     path("imports/", views_imports.import_upload, name="import_upload"),
     path("imports/<int:pk>/", views_imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/erreurs.csv", views_imports.import_errors, name="import_errors"),
+    path(
+        "imports/<int:pk>/erreurs.xlsx",
+        views_imports.import_errors,
+        {"fmt": "xlsx"},
+        name="import_errors_xlsx",
+    ),
     path(
         "imports/modeles/<slug:kind>.csv",
         views_imports.import_template,
         name="import_template",
+    ),
+    path(
+        "imports/modeles/<slug:kind>.xlsx",
+        views_imports.import_template,
+        {"fmt": "xlsx"},
+        name="import_template_xlsx",
     ),
     path("journal/", views.journal_list, name="journal"),
     path("taches/<int:pk>/", views.job_detail, name="job_detail"),

@@ -11,8 +11,9 @@ from parcours.core.access import (
     organisation_for,
     scoped,
 )
+from parcours.core.dashboard import panels_for
+from parcours.core.homes import home_page
 from parcours.core.models import Job, JournalEntry
-from parcours.core.selectors import dashboard_figures
 
 
 @login_required
@@ -20,18 +21,15 @@ def home(request: HttpRequest) -> HttpResponse:
     membership = membership_of(request.user)
     if membership is None:
         return render(request, "core/no_membership.html", status=403)
-    if membership.role == "apprenant" and hasattr(request.user, "learner"):
-        # A learner's home is their portal (also at /mon-espace/).
-        from parcours.attendance.signing.views import portal
-
-        return portal(request)
+    if (page := home_page(request, membership.role)) is not None:
+        return page
     if membership.role not in {"direction", "qualite", "suivi", "auditeur"}:
         return render(request, "core/space.html", {"membership": membership})
-    today = timezone.localdate()
+    now = timezone.now()
     return render(
         request,
         "core/dashboard.html",
-        {"today": today, **dashboard_figures(membership.organisation, today)},
+        {"today": timezone.localdate(now), "panels": panels_for(membership, now)},
     )
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from parcours.core.models import Organisation
-from parcours.engagement.signals import SIGNAL_BY_KEY, SIGNALS, compute_signals, feature_matrix
+from parcours.engagement.signals import compute_signals, feature_matrix, signal_by_key, signals
 from parcours.learners.models import Enrolment, EnrolmentStatus
 from parcours.programmes.models import Session
 
@@ -62,7 +62,7 @@ def training_set(
     progress: Callable[[int, int], None] | None = None,
 ) -> TrainingSet:
     """Landmark examples from the sessions that ended before `until`."""
-    keys = [s.key for s in SIGNALS]
+    keys = [s.key for s in signals()]
     sessions = list(
         Session.objects.filter(organisation=organisation, end_date__lt=until).order_by(
             "start_date", "pk"
@@ -163,7 +163,8 @@ def _fit(z: np.ndarray, y: np.ndarray, strength: float, bounds: list[tuple[Any, 
 
 
 def weight_bounds(keys: list[str]) -> list[tuple[Any, Any]]:
-    return [(0.0, None) if SIGNAL_BY_KEY[key].raises_risk else (None, None) for key in keys]
+    known = signal_by_key()
+    return [(0.0, None) if known[key].raises_risk else (None, None) for key in keys]
 
 
 def cross_validated_auc(data: TrainingSet, observed: np.ndarray, strength: float) -> float:
@@ -196,7 +197,7 @@ def fit(data: TrainingSet) -> Fitted:
         strength,
         weight_bounds([k for k, seen in zip(data.keys, observed, strict=True) if seen]),
     )
-    defaults = {s.key: s for s in SIGNALS}
+    defaults = signal_by_key()
     coefficients, means, scales = {}, {}, {}
     learnt = iter(model.coef.tolist())
     for j, key in enumerate(data.keys):

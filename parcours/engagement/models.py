@@ -10,7 +10,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parcours.core.models import Organisation, User
+from parcours.activity.models import Assessment
+from parcours.core.bases import AuthoredModel, TenantModel
+from parcours.core.models import Organisation
 from parcours.learners.models import Enrolment
 from parcours.programmes.models import Programme
 
@@ -25,7 +27,7 @@ class Level(models.TextChoices):
     ELEVE = "eleve", _("Élevé")
 
 
-class RiskModel(models.Model):
+class RiskModel(TenantModel, AuthoredModel):
     """A set of weights learnt by `parcours risk calibrate` from finished enrolments."""
 
     organisation = models.ForeignKey(
@@ -43,9 +45,6 @@ class RiskModel(models.Model):
     metrics = models.JSONField(_("mesures"), default=dict)
     is_active = models.BooleanField(_("en service"), default=True)
     created_at = models.DateTimeField(_("calibré le"), default=timezone.now)
-    created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
     class Meta:
         verbose_name = _("modèle de risque")
@@ -61,7 +60,7 @@ class RiskModel(models.Model):
         return f"v{self.version} ({self.trained_until:%d/%m/%Y})"
 
 
-class RiskThreshold(models.Model):
+class RiskThreshold(TenantModel):
     """Where moyen and élevé start, for one programme (or, with no programme, by default)."""
 
     organisation = models.ForeignKey(
@@ -101,12 +100,9 @@ class RiskThreshold(models.Model):
         return f"{self.medium:.2f} / {self.high:.2f}"
 
 
-class RiskScore(models.Model):
+class RiskScore(TenantModel):
     """An enrolment's risk as of one date, as the nightly scoring (or a replay) stored it."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.CASCADE, related_name="risk_scores", db_index=False
     )
@@ -117,6 +113,30 @@ class RiskScore(models.Model):
     reasons = models.JSONField(_("raisons"), default=list)
     model_version = models.PositiveIntegerField(_("version du modèle"))
     computed_at = models.DateTimeField(_("calculé le"), default=timezone.now)
+    # What the follow-up's triggers read (see `triggers.py`), kept with the scores so that
+    # the daily scan reads the night's snapshot instead of computing the signals again.
+    # Empty where the signal does not apply (no séance marked, no LMS, nothing owed).
+    consecutive_unexcused = models.PositiveIntegerField(
+        _("absences consécutives non justifiées"), null=True, blank=True
+    )
+    unexcused_run_start = models.DateField(_("première absence de la série"), null=True, blank=True)
+    days_since_activity = models.PositiveIntegerField(
+        _("jours sans activité"), null=True, blank=True
+    )
+    missed_assessments = models.PositiveIntegerField(
+        _("évaluations non rendues"), null=True, blank=True
+    )
+    # A derived record: no constraint or index to keep up, thousands of rows a night.
+    missed_assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("dernière évaluation non rendue"),
+    )
 
     class Meta:
         verbose_name = _("score de risque")

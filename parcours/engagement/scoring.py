@@ -7,7 +7,7 @@ log-odds: the reasons of a score are its largest positive contributions, so that
 score explains itself with the same arithmetic that produced it. A signal that does not
 apply (NaN: no séance marked, no LMS, no assessment yet) contributes nothing.
 
-Model version 0 is the default (`signals.SIGNALS` weights, no history needed); each
+Model version 0 is the default (the registered signals' default weights, no history needed); each
 `parcours risk calibrate` stores a new version learnt from the organisation's finished
 enrolments, which then scores everything until the next one.
 """
@@ -15,7 +15,7 @@ enrolments, which then scores everything until the next one.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,12 +32,11 @@ from parcours.engagement.models import (
 )
 from parcours.engagement.signals import (
     DEFAULT_INTERCEPT,
-    SIGNAL_BY_KEY,
-    SIGNALS,
     Frame,
     compute_signals,
-    explanation_inputs,
     feature_matrix,
+    signal_by_key,
+    signals,
 )
 from parcours.programmes.models import Session
 
@@ -59,12 +58,13 @@ class Weights:
 
     @classmethod
     def default(cls) -> Weights:
+        registered = signals()
         return cls(
             version=DEFAULT_MODEL_VERSION,
             intercept=DEFAULT_INTERCEPT,
-            coefficients={s.key: s.default_weight for s in SIGNALS if s.default_weight},
-            means={s.key: s.reference for s in SIGNALS},
-            scales={s.key: 1.0 for s in SIGNALS},
+            coefficients={s.key: s.default_weight for s in registered if s.default_weight},
+            means={s.key: s.reference for s in registered},
+            scales={s.key: 1.0 for s in registered},
         )
 
     @classmethod
@@ -79,7 +79,8 @@ class Weights:
 
     @property
     def keys(self) -> list[str]:
-        return [k for k in self.coefficients if k in SIGNAL_BY_KEY]
+        known = signal_by_key()
+        return [k for k in self.coefficients if k in known]
 
 
 def weights_in_force(organisation: Organisation | int, version: int | None = None) -> Weights:
@@ -108,6 +109,7 @@ class Scored:
     scores: np.ndarray
     contributions: np.ndarray  # rows × weights.keys
     levels: list[str]
+    _rows: list[dict[str, Any]] | None = field(default=None, repr=False)
 
     def reasons(self, i: int) -> list[dict[str, Any]]:
         """Row i's top contributing signals, largest first, each with its French sentence."""
@@ -122,10 +124,11 @@ class Scored:
         top_values = np.take_along_axis(contrib, top, axis=1)
         shown = (top_values >= MIN_CONTRIBUTION).sum(axis=1).tolist()
         top_list, weight_list = top.tolist(), np.round(top_values, 3).tolist()
-        signals = [SIGNAL_BY_KEY[key] for key in keys]
+        known = signal_by_key()
+        read = [known[key] for key in keys]
         # A sentence is written once per distinct case: its signal and the (rounded) frame
         # columns it reads, taken as lists once rather than row by row.
-        inputs = [explanation_inputs(signal) for signal in signals]
+        inputs = [signal.explanation_inputs for signal in read]
         rounded: dict[str, list[float]] = {}
         out: list[list[dict[str, Any]]] = []
         texts: dict[tuple[Any, ...], str] = {}
@@ -133,7 +136,7 @@ class Scored:
             reasons = []
             for j in range(shown[r]):
                 s = top_list[r][j]
-                signal = signals[s]
+                signal = read[s]
                 for name in inputs[s]:
                     if name not in rounded:
                         rounded[name] = np.round(self.frame.columns[name], 4).tolist()
@@ -146,7 +149,13 @@ class Scored:
         return out
 
     def rows(self) -> list[dict[str, Any]]:
-        """One record per enrolment, as `parcours risk` prints them."""
+        """One record per enrolment, as `parcours risk` prints them (made once: printing
+        and storing the night's scores share them)."""
+        if self._rows is None:
+            self._rows = self._make_rows()
+        return self._rows
+
+    def _make_rows(self) -> list[dict[str, Any]]:
         info = self.frame.info
         ids = self.frame.enrolment_ids.tolist()
         scores = np.round(self.scores, 4).tolist()

@@ -4,13 +4,16 @@ history of a learner's enrolments (each a bounded number of queries, whatever th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from parcours.core.models import Job, Organisation
-from parcours.engagement import scoring, tasks
+from parcours.engagement import scoring, signals, tasks, triggers
 from parcours.engagement.models import Level, RiskModel, RiskScore, RiskThreshold
 from parcours.learners.models import Enrolment, Learner
 from parcours.programmes.models import Programme, Session, Trainer
@@ -91,6 +94,88 @@ def scoring_job(organisation: Organisation, day: dt.date) -> Job | None:
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+def calibration_job(organisation: Organisation) -> Job | None:
+    """The latest calibration asked for from the thresholds page."""
+    return (
+        Job.objects.filter(organisation=organisation, kind=tasks.CALIBRATE)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def model_label(organisation_id: int, version: int | None) -> str:
+    """The model behind a score, in words: "pondération par défaut" (version 0) or
+    "modèle calibré n° 2 du 14/03/2026"."""
+    if not version:
+        return _("pondération par défaut")
+    created = (
+        RiskModel.objects.filter(organisation_id=organisation_id, version=version)
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if created is None:
+        return _("modèle calibré n° %(n)d") % {"n": version}
+    return _("modèle calibré n° %(n)d du %(day)s") % {
+        "n": version,
+        "day": timezone.localtime(created).strftime("%d/%m/%Y"),
+    }
+
+
+# Registered at start-up by the follow-up app (a higher layer): given enrolment ids,
+# {enrolment id: address of its open follow-up case}. One query per provider per page.
+OPEN_CASE_PROVIDERS: list[Callable[[list[int]], dict[int, str]]] = []
+
+
+def open_cases(enrolment_ids: list[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for provider in OPEN_CASE_PROVIDERS:
+        for enrolment_id, url in provider(enrolment_ids).items():
+            found.setdefault(enrolment_id, url)
+    return found
+
+
+def trigger_facts(
+    organisation: Organisation,
+    as_of: dt.date,
+    *,
+    absences_from: int | None = None,
+    inactivity_from: int | None = None,
+    missed: bool = False,
+) -> list[triggers.TriggerFacts]:
+    """The enrolments active on `as_of` for which a follow-up trigger may fire (see
+    `triggers.fires`), by enrolment, from the day's stored snapshot; without one (the
+    nightly scoring has not run yet), the signals are computed once, and not stored."""
+    if RiskScore.objects.filter(organisation=organisation, as_of=as_of).exists():
+        wanted = Q(pk__in=[])
+        if absences_from is not None:
+            wanted |= Q(consecutive_unexcused__gte=absences_from)
+        if inactivity_from is not None:
+            wanted |= Q(days_since_activity__gte=inactivity_from)
+        if missed:
+            wanted |= Q(missed_assessment__isnull=False)
+        return [
+            triggers.TriggerFacts(*values)
+            for values in RiskScore.objects.filter(wanted, organisation=organisation, as_of=as_of)
+            .order_by("enrolment_id")
+            .values_list(
+                "enrolment_id",
+                "consecutive_unexcused",
+                "unexcused_run_start",
+                "days_since_activity",
+                "missed_assessments",
+                "missed_assessment_id",
+            )
+        ]
+    frame = signals.compute_signals(organisation, as_of)
+    return [
+        facts
+        for facts in triggers.of_frame(frame, signals.scope_of(organisation, as_of))
+        if triggers.fires(
+            facts, absences_from=absences_from, inactivity_from=inactivity_from, missed=missed
+        )
+    ]
 
 
 def risk_models(organisation: Organisation) -> QuerySet[RiskModel]:

@@ -4,12 +4,14 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from parcours.core import jobs
 from parcours.core.models import Job, Organisation
-from parcours.engagement import scoring, services
+from parcours.engagement import calibration, scoring, services
 
 SCORE = "engagement.score"
+CALIBRATE = "engagement.calibrate"
 
 
 @jobs.periodic("engagement.nightly", every=dt.timedelta(hours=1))
@@ -32,3 +34,36 @@ def score_organisation(job: Job) -> dict[str, Any]:
     scored = scoring.score(organisation, as_of)
     stored = services.store_scores(organisation, scored, acting_user=job.created_by)
     return {"as_of": as_of.isoformat(), "scored": stored, "model_version": scored.weights.version}
+
+
+@jobs.handler(CALIBRATE)
+def calibrate_organisation(job: Job) -> dict[str, Any]:
+    """Calibration asked for from the thresholds page: a new model version in service,
+    with its cross-validated AUC; too little history is an outcome, not a failure."""
+    organisation = Organisation.objects.get(job=job)
+    until = dt.date.fromisoformat(job.payload["until"])
+
+    def progress(done: int, total: int) -> None:
+        jobs.report_progress(job, done, total, _("Relecture des sessions terminées"))
+
+    try:
+        model = services.calibrate(
+            organisation, until=until, acting_user=job.created_by, progress=progress
+        )
+    except calibration.NotEnoughHistory:
+        return {
+            "ok": False,
+            "until": until.isoformat(),
+            "message": _(
+                "Pas assez d'historique pour calibrer : il faut des parcours terminés "
+                "avant le %(until)s, dont des abandons et des parcours menés à terme."
+            )
+            % {"until": until.strftime("%d/%m/%Y")},
+        }
+    return {
+        "ok": True,
+        "until": until.isoformat(),
+        "version": model.version,
+        "cv_auc": model.metrics["cv_auc"],
+        "enrolments": model.metrics["enrolments"],
+    }

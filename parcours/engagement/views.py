@@ -1,8 +1,8 @@
 """Early-warning pages: the learners at risk (latest snapshot), its CSV export, scoring
 on demand, and the level thresholds with the calibrated models."""
 
-import csv
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +21,7 @@ from parcours.core.models import JobState, Organisation
 from parcours.engagement import selectors, services, tasks
 from parcours.engagement.forms import RiskFilters, ThresholdForm, percent
 from parcours.engagement.models import DEFAULT_HIGH, DEFAULT_MEDIUM, RiskScore, RiskThreshold
+from parcours.lib import exports
 from parcours.programmes.models import Programme
 
 VIEW, EDIT, CALIBRATE = "records.view", "records.edit", "risk.calibrate"
@@ -74,41 +75,35 @@ def risk_list(request: HttpRequest) -> HttpResponse:
             )
         )
         context["counts"] = selectors.level_counts(organisation, snapshot.as_of)
+        context["model_label"] = selectors.model_label(organisation.pk, snapshot.model_version)
+        rows_on_page = list(context["page"].object_list)
+        context["open_cases"] = selectors.open_cases([r.enrolment_id for r in rows_on_page])
     return render(request, "engagement/risk_list.html", context)
 
 
 @capability_required(VIEW)
-def risk_export(request: HttpRequest) -> HttpResponse:
-    """The filtered list as CSV (UTF-8 with a byte order mark, so that Excel reads it)."""
+def risk_export(request: HttpRequest, fmt: str = "csv") -> HttpResponse:
+    """The filtered list, in the list's order, as CSV for French Excel or as XLSX."""
     organisation = organisation_for(request.user, VIEW)
     snapshot = selectors.latest_snapshot(organisation)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     day = snapshot.as_of if snapshot else timezone.localdate()
-    response["Content-Disposition"] = f'attachment; filename="risque-{day.isoformat()}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    if snapshot is None:
-        return response
-    _filters, rows = _filtered(request, organisation, snapshot.as_of)
-    for row in _sorted(request, rows).iterator(chunk_size=2000):
-        learner = row.enrolment.learner
-        writer.writerow(
+    rows: Any = []
+    if snapshot is not None:
+        _filters, scores = _filtered(request, organisation, snapshot.as_of)
+        rows = (
             [
-                _text(f"{learner.last_name} {learner.first_name}".strip()),
-                _text(learner.external_id),
-                _text(row.enrolment.session.title),
-                f"{row.score:.4f}",
+                f"{row.enrolment.learner.last_name} {row.enrolment.learner.first_name}".strip(),
+                row.enrolment.learner.external_id,
+                row.enrolment.session.title,
+                Decimal(f"{row.score:.4f}"),
                 row.get_level_display(),
-                _text(selectors.reasons_text(row.reasons)),
+                selectors.reasons_text(row.reasons),
             ]
+            for row in _sorted(request, scores).iterator(chunk_size=2000)
         )
-    return response
-
-
-def _text(value: str) -> str:
-    """A text cell that a spreadsheet will not run as a formula (names come from imports)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return exports.table_response(
+        fmt, f"risque-{day.isoformat()}", CSV_COLUMNS, rows, sheet=_("Risque")
+    )
 
 
 @capability_required(EDIT)
@@ -175,6 +170,8 @@ def thresholds(request: HttpRequest) -> HttpResponse:
         form.fields["medium"].widget.attrs["placeholder"] = str(percent(medium))
         form.fields["high"].widget.attrs["placeholder"] = str(percent(high))
     models = list(selectors.risk_models(organisation).select_related("created_by"))
+    in_service = next((m for m in models if m.is_active), None)
+    job = selectors.calibration_job(organisation)
     return render(
         request,
         "engagement/thresholds.html",
@@ -182,9 +179,29 @@ def thresholds(request: HttpRequest) -> HttpResponse:
             "default_form": default_form,
             "rows": rows,
             "models": models,
-            "in_service": next((m for m in models if m.is_active), None),
+            "in_service": in_service,
+            "model_label": selectors.model_label(
+                organisation.pk, in_service.version if in_service else 0
+            ),
+            "job": job,
+            "job_pending": job is not None and job.state in {JobState.QUEUED, JobState.RUNNING},
+            "today": timezone.localdate(),
         },
     )
+
+
+@capability_required(CALIBRATE)
+@require_POST
+def calibrate_run(request: HttpRequest) -> HttpResponse:
+    """Queue a calibration on the enrolments finished before today (the worker runs it)."""
+    organisation = organisation_for(request.user, CALIBRATE)
+    services.queue_calibration(
+        organisation, until=timezone.localdate(), acting_user=crud.acting_user(request)
+    )
+    messages.success(
+        request, _("La calibration est lancée : son résultat s'affichera sur cette page.")
+    )
+    return redirect("engagement:thresholds")
 
 
 def _save_thresholds(

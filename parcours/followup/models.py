@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcours.core.bases import AttestedMeasure, AuthoredModel, CreatedModel, TenantModel
 from parcours.core.models import Organisation, Role, User
 from parcours.learners.models import Enrolment
 
@@ -35,7 +36,7 @@ class RiskLevel(models.TextChoices):
 RISK_ORDER = {"faible": 0, "moyen": 1, "eleve": 2}
 
 
-class Procedure(models.Model):
+class Procedure(TenantModel, CreatedModel):
     """The organisation's dropout-prevention procedure: one per organisation."""
 
     organisation = models.OneToOneField(
@@ -46,7 +47,6 @@ class Procedure(models.Model):
         max_length=200,
         default="Procédure de prévention des ruptures de parcours et de relance systématique",
     )
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("procédure de prévention des abandons")
@@ -62,10 +62,7 @@ class VersionStatus(models.TextChoices):
     ARCHIVED = "archivee", _("Archivée")
 
 
-class ProcedureVersion(models.Model):
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+class ProcedureVersion(TenantModel):
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
     status = models.CharField(
@@ -148,12 +145,9 @@ AUTOMATIC_KINDS = {
 MANUAL_KINDS = {TriggerKind.MANUAL, TriggerKind.LEARNER_REQUEST, TriggerKind.TUTOR_ALERT}
 
 
-class Trigger(models.Model):
+class Trigger(TenantModel):
     """What opens a follow-up case, in one version of the procedure."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="triggers")
     order = models.PositiveSmallIntegerField(_("ordre"), default=1)
     kind = models.CharField(_("déclencheur"), max_length=12, choices=TriggerKind.choices)
@@ -210,12 +204,9 @@ class Action(models.TextChoices):
     ADAPTATION = "adaptation", _("Revue des adaptations du parcours")
 
 
-class ProcedureStep(models.Model):
+class ProcedureStep(TenantModel):
     """One planned action of a trigger: what, by whom, within how many days."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField(_("ordre"), default=1)
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)
@@ -277,12 +268,9 @@ class Outcome(models.TextChoices):
     DROPOUT = "abandon", _("Abandon")
 
 
-class FollowupCase(models.Model):
+class FollowupCase(TenantModel):
     """A dossier de suivi: one occurrence of a trigger for one enrolment, and its steps."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     enrolment = models.ForeignKey(
         Enrolment,
         on_delete=models.CASCADE,
@@ -427,12 +415,9 @@ class StepStatus(models.TextChoices):
     CANCELLED = "annule", _("Annulé")
 
 
-class CaseStep(models.Model):
+class CaseStep(TenantModel):
     """One action of a case, planned from the procedure, and what became of it."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     case = models.ForeignKey(FollowupCase, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField(_("ordre"))
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)
@@ -505,12 +490,9 @@ class CallOutcome(models.TextChoices):
     VOICEMAIL = "messagerie", _("Messagerie")
 
 
-class Call(models.Model):
+class Call(TenantModel, AuthoredModel):
     """A phone call to (or from) the learner, logged on a case."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     case = models.ForeignKey(FollowupCase, on_delete=models.CASCADE, related_name="calls")
     called_at = models.DateTimeField(_("date et heure"))
     duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"), default=0)
@@ -524,10 +506,6 @@ class Call(models.Model):
         related_name="calls",
         verbose_name=_("étape réalisée"),
     )
-    created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("appel téléphonique")
@@ -566,12 +544,9 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "annule", _("Annulé")
 
 
-class Meeting(models.Model):
+class Meeting(TenantModel, AuthoredModel):
     """An appointment with the learner (and the tutor), its invitations and its report."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     case = models.ForeignKey(FollowupCase, on_delete=models.CASCADE, related_name="meetings")
     kind = models.CharField(_("type"), max_length=12, choices=MeetingKind.choices)
     starts_at = models.DateTimeField(_("date et heure"))
@@ -606,10 +581,6 @@ class Meeting(models.Model):
     )
     cancel_reason = models.CharField(_("motif d'annulation"), max_length=300, blank=True)
     cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("rendez-vous")
@@ -636,12 +607,9 @@ class Meeting(models.Model):
         return self.status == MeetingStatus.PLANNED
 
 
-class Review(models.Model):
+class Review(TenantModel, CreatedModel):
     """The structured report of an intermediate review (bilan intermédiaire)."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="review")
     progress = models.TextField(_("progression au regard des objectifs"))
     difficulties_pedagogical = models.TextField(_("difficultés pédagogiques"), blank=True)
@@ -651,7 +619,6 @@ class Review(models.Model):
     trainer_view = models.TextField(_("point de vue du formateur"))
     agreed_actions = models.TextField(_("actions convenues"))
     next_review_on = models.DateField(_("prochain bilan le"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("bilan intermédiaire")
@@ -668,22 +635,15 @@ class MeasureKind(models.TextChoices):
     REFERRAL = "orientation", _("Orientation vers un autre organisme")
 
 
-class Measure(models.Model):
+class Measure(TenantModel, AuthoredModel, AttestedMeasure):
     """Mediation, referral to France Travail or another body, help to find an employer."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     case = models.ForeignKey(FollowupCase, on_delete=models.CASCADE, related_name="measures")
     kind = models.CharField(_("type"), max_length=16, choices=MeasureKind.choices)
     on = models.DateField(_("date"))
     body = models.CharField(_("organisme"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
     outcome = models.TextField(_("résultat"), blank=True)
-    created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("mesure d'accompagnement")
@@ -709,12 +669,9 @@ class Rating(models.TextChoices):
     POOR = "insuffisant", _("Insuffisant")
 
 
-class LiaisonSheet(models.Model):
+class LiaisonSheet(TenantModel):
     """What the company tutor reports about their apprentice, through their personal link."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.CASCADE, related_name="liaison_sheets"
     )
@@ -768,12 +725,9 @@ class DropoutReason(models.TextChoices):
     OTHER = "autre", _("Autre")
 
 
-class Dropout(models.Model):
+class Dropout(TenantModel):
     """Why and when an enrolment ended in a dropout, what was tried, the exit interview."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     enrolment = models.OneToOneField(
         Enrolment, on_delete=models.CASCADE, related_name="dropout", verbose_name=_("inscription")
     )

@@ -9,6 +9,7 @@ import datetime as dt
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from parcours.core import journal_chain
 from parcours.followup import selectors
 from parcours.followup.models import ProcedureVersion
 from parcours.lib.pdf import render
@@ -27,5 +28,6 @@ def procedure_document(version: ProcedureVersion, *, generated_at: dt.datetime) 
                 "history": list(selectors.versions(organisation).order_by("-number")),
                 "generated_at": timezone.localtime(generated_at),
             },
-        )
+        ),
+        footer=journal_chain.footer(organisation.pk),
     )

@@ -1,7 +1,7 @@
 """Reads of the follow-up app: what the triggers detect, lists, dashboard, timeline.
 
-Detection reads the engagement app's signals (`compute_signals`) and stored risk scores,
-and names each occurrence by an episode key that stays the same night after night while
+Detection reads the engagement app's nightly snapshot (the trigger values kept with the
+scores, `engagement.selectors.trigger_facts`) and stored risk scores, and names each occurrence by an episode key that stays the same night after night while
 the situation lasts:
 - consecutive absences: the date of the first absence of the current run;
 - inactivity: the last day with activity on the platform;
@@ -11,7 +11,6 @@ the situation lasts:
 
 import datetime as dt
 import logging
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parcours.engagement import selectors as engagement
+from parcours.engagement.models import RiskScore
 from parcours.followup.models import (
     RISK_ORDER,
     Call,
@@ -105,68 +106,68 @@ def detect(
 def _signal_detections(
     organisation: Any, as_of: dt.date, triggers: list[Trigger]
 ) -> Iterable[Detection]:
-    try:
-        from parcours.engagement.signals import compute_signals
-    except ImportError:
-        log.warning("engagement signals not available: absence/activity triggers skipped")
-        return
-    frame = compute_signals(organisation, as_of)
-    ids = [int(e) for e in frame.enrolment_ids]
-    enrolments = Enrolment.objects.select_related("session").in_bulk(ids)
-    for enrolment_id in ids:
+    def lowest(kind: str) -> int | None:
+        thresholds = [t.threshold or 1 for t in triggers if t.kind == kind]
+        return min(thresholds) if thresholds else None
+
+    facts = engagement.trigger_facts(
+        organisation,
+        as_of,
+        absences_from=lowest(TriggerKind.ABSENCES),
+        inactivity_from=lowest(TriggerKind.INACTIVITY),
+        missed=any(t.kind == TriggerKind.MISSED_ASSESSMENT for t in triggers),
+    )
+    from parcours.activity.models import Assessment
+
+    assessments = Assessment.objects.in_bulk(
+        {f.missed_assessment_id for f in facts if f.missed_assessment_id is not None}
+    )
+    # Each sentence translated once per scan, not once per learner.
+    absences = _("%(n)d absences consécutives non justifiées depuis le %(day)s")
+    inactive = _("Aucune activité sur la plateforme depuis le %(day)s (%(n)d jours)")
+    missed = _("Évaluation « %(title)s » non rendue (échéance le %(day)s)")
+    for f in facts:
         for trigger in triggers:
             if trigger.kind == TriggerKind.ABSENCES:
                 # Unexcused absences since the last séance attended (excused ones
                 # neither count nor break the run); the run's first day names the episode.
-                length = frame.value(enrolment_id, "consecutive_unexcused")
-                if math.isnan(length) or length < (trigger.threshold or 1):
+                length, start = f.consecutive_unexcused, f.unexcused_run_start
+                if length is None or start is None or length < (trigger.threshold or 1):
                     continue
-                start = dt.date.fromordinal(int(frame.value(enrolment_id, "unexcused_run_start")))
                 yield Detection(
-                    enrolment_id,
+                    f.enrolment_id,
                     trigger,
                     start.isoformat(),
-                    _("%(n)d absences consécutives non justifiées depuis le %(day)s")
-                    % {"n": int(length), "day": _fr(start)},
+                    absences % {"n": length, "day": _fr(start)},
                 )
             elif trigger.kind == TriggerKind.INACTIVITY:
-                days = frame.value(enrolment_id, "days_since_activity")
-                if math.isnan(days) or days < (trigger.threshold or 1):
+                days = f.days_since_activity
+                if days is None or days < (trigger.threshold or 1):
                     continue
-                last = as_of - dt.timedelta(days=int(days))
+                last = as_of - dt.timedelta(days=days)
                 yield Detection(
-                    enrolment_id,
+                    f.enrolment_id,
                     trigger,
                     last.isoformat(),
-                    _("Aucune activité sur la plateforme depuis le %(day)s (%(n)d jours)")
-                    % {"day": _fr(last), "n": int(days)},
+                    inactive % {"day": _fr(last), "n": days},
                 )
             elif trigger.kind == TriggerKind.MISSED_ASSESSMENT:
-                missed = frame.value(enrolment_id, "missed_assessments")
-                if math.isnan(missed) or missed < 1:
+                if not f.missed_assessments or f.missed_assessment_id is None:
                     continue
-                enrolment = enrolments.get(enrolment_id)
-                assessment = (
-                    latest_missed_assessment(enrolment, as_of) if enrolment is not None else None
-                )
+                assessment = assessments.get(f.missed_assessment_id)
                 if assessment is None:
                     continue
                 yield Detection(
-                    enrolment_id,
+                    f.enrolment_id,
                     trigger,
                     f"evaluation-{assessment.pk}",
-                    _("Évaluation « %(title)s » non rendue (échéance le %(day)s)")
-                    % {"title": assessment.title, "day": _fr(assessment.due_date)},
+                    missed % {"title": assessment.title, "day": _fr(assessment.due_date)},
                 )
 
 
 def _risk_detections(
     organisation: Any, as_of: dt.date, triggers: list[Trigger]
 ) -> Iterable[Detection]:
-    try:
-        from parcours.engagement.models import RiskScore
-    except ImportError:  # pragma: no cover (the app is installed)
-        return
     lowest = min(RISK_ORDER[t.risk_level] for t in triggers)
     active = Enrolment.objects.filter(organisation=organisation).active_on(as_of)
     scores = (
@@ -186,6 +187,9 @@ def _risk_detections(
     history: dict[int, list[tuple[dt.date, str]]] = {}
     for enrolment_id, day, level in scores.filter(enrolment_id__in=hot):
         history.setdefault(enrolment_id, []).append((day, level))
+    # Each sentence translated once per scan, not once per learner.
+    reason = _("Risque de décrochage « %(level)s » depuis le %(day)s")
+    labels = {trigger.pk: trigger.get_risk_level_display() for trigger in triggers}
     for enrolment_id, rows in history.items():
         current = RISK_ORDER.get(rows[0][1], 0)
         for trigger in triggers:
@@ -201,8 +205,7 @@ def _risk_detections(
                 enrolment_id,
                 trigger,
                 since.isoformat(),
-                _("Risque de décrochage « %(level)s » depuis le %(day)s")
-                % {"level": trigger.get_risk_level_display(), "day": _fr(since)},
+                reason % {"level": labels[trigger.pk], "day": _fr(since)},
             )
 
 
@@ -219,8 +222,39 @@ def draft_of(organisation: Any) -> ProcedureVersion | None:
     return versions(organisation).filter(status=VersionStatus.DRAFT).first()
 
 
+def open_case_urls(enrolment_ids: list[int]) -> dict[int, str]:
+    """{enrolment id: address of its (oldest) open case}, in one query: for the risk list."""
+    from django.urls import reverse
+
+    rows = (
+        FollowupCase.objects.filter(enrolment_id__in=enrolment_ids, status=CaseStatus.OPEN)
+        .order_by("opened_at", "pk")
+        .values_list("enrolment_id", "pk")
+    )
+    found: dict[int, str] = {}
+    for enrolment_id, pk in rows:
+        found.setdefault(enrolment_id, reverse("followup:case_detail", args=[pk]))
+    return found
+
+
 def triggers_with_steps(version: ProcedureVersion) -> list[Trigger]:
-    return list(version.triggers.prefetch_related("steps").order_by("order", "pk"))
+    """The version's triggers with their steps; each email step knows its template's name
+    (`step.template_name`, what staff and the auditor read instead of its key)."""
+    from parcours.messaging.defaults import defaults
+    from parcours.messaging.models import MessageTemplate
+
+    triggers = list(version.triggers.prefetch_related("steps").order_by("order", "pk"))
+    # The organisation's own copy of a template, else the one shipped (made on first use).
+    names = {d.key: d.name for d in defaults()}
+    names.update(
+        MessageTemplate.objects.filter(
+            organisation_id=version.procedure.organisation_id
+        ).values_list("key", "name")
+    )
+    for trigger in triggers:
+        for step in trigger.steps.all():
+            step.template_name = names.get(step.template_key, step.template_key)  # type: ignore[attr-defined]
+    return triggers
 
 
 # Cases

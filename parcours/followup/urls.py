@@ -1,5 +1,6 @@
 from django.urls import path
 
+from parcours.followup import tutor_views
 from parcours.followup.views import cases, dropouts, interactions, liaison, procedure
 
 app_name = "followup"
@@ -37,6 +38,9 @@ urlpatterns = [
     path("suivi/inscriptions/<int:pk>/abandon/", dropouts.dropout_record, name="dropout_record"),
     path("suivi/fiches-de-liaison/<int:pk>/", liaison.liaison_sheet, name="liaison_sheet"),
     path("suivi/abandons/", dropouts.dropout_stats, name="dropout_stats"),
+    # The tutor's own space (with an account) and their apprentices' liaison sheets.
+    path("tuteur/", tutor_views.tutor_home, name="tutor_home"),
+    path("tuteur/apprentis/<int:pk>/fiche/", tutor_views.tutor_sheet_form, name="tutor_sheet_form"),
     # The tutor's personal link (no account).
     path("liaison/<str:token>/", liaison.tutor_sheet, name="tutor_sheet"),
     path("procedure/", procedure.procedure, name="procedure"),

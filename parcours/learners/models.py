@@ -5,14 +5,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcours.core.bases import AttestedMeasure, CreatedModel, TenantModel
 from parcours.core.models import Organisation, User, siret_validator
 from parcours.programmes.models import Session
 
 
-class Employer(models.Model):
+class Employer(TenantModel, CreatedModel):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="employers"
     )
@@ -24,7 +24,6 @@ class Employer(models.Model):
     contact_name = models.CharField(_("contact"), max_length=200, blank=True)
     contact_email = models.EmailField(_("e-mail du contact"), blank=True)
     contact_phone = models.CharField(_("téléphone du contact"), max_length=30, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("employeur")
@@ -35,7 +34,7 @@ class Employer(models.Model):
         return self.name
 
 
-class Tutor(models.Model):
+class Tutor(TenantModel, CreatedModel):
     """Tuteur or maître d'apprentissage, at an employer."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="tutors")
@@ -50,7 +49,6 @@ class Tutor(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     job_title = models.CharField(_("fonction"), max_length=120, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("tuteur")
@@ -72,12 +70,11 @@ class FunderKind(models.TextChoices):
     OTHER = "autre", _("Autre")
 
 
-class Funder(models.Model):
+class Funder(TenantModel, CreatedModel):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="funders")
     name = models.CharField(_("nom"), max_length=200)
     kind = models.CharField(_("type"), max_length=20, choices=FunderKind.choices)
     contact_email = models.EmailField(_("e-mail de contact"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("financeur")
@@ -88,11 +85,8 @@ class Funder(models.Model):
         return self.name
 
 
-class Learner(models.Model):
+class Learner(TenantModel, CreatedModel):
     # Indexed by (organisation, last_name, first_name).
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="learners", db_index=False
-    )
     external_id = models.CharField(_("identifiant externe"), max_length=80, blank=True)
     user = models.OneToOneField(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="learner"
@@ -116,7 +110,6 @@ class Learner(models.Model):
         verbose_name=_("employeur"),
     )
     notes = models.TextField(_("notes"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -169,11 +162,8 @@ class EnrolmentQuerySet(models.QuerySet["Enrolment"]):
         )
 
 
-class Enrolment(models.Model):
+class Enrolment(TenantModel, CreatedModel):
     # Indexed by (organisation, status) and (learner, session).
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="enrolments", db_index=False
-    )
     learner = models.ForeignKey(
         Learner,
         on_delete=models.CASCADE,
@@ -215,7 +205,6 @@ class Enrolment(models.Model):
         related_name="enrolments",
         verbose_name=_("tuteur"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EnrolmentQuerySet.as_manager()
@@ -281,7 +270,7 @@ class NeedCategory(models.TextChoices):
     AUTRE = "autre", _("Autre")
 
 
-class AdaptationSheet(models.Model):
+class AdaptationSheet(TenantModel, CreatedModel):
     """The adaptations agreed for a learner in situation of disability, for one enrolment.
 
     One per enrolment, not per learner: the measures (a ground-floor room, extra time at
@@ -293,9 +282,6 @@ class AdaptationSheet(models.Model):
     never journaled (the journal records that they changed, not what they say).
     """
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     enrolment = models.OneToOneField(
         Enrolment,
         on_delete=models.CASCADE,
@@ -317,7 +303,6 @@ class AdaptationSheet(models.Model):
         blank=True,
         help_text=_("Date à laquelle l'apprenant a accepté que ses besoins soient partagés."),
     )
-    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -349,12 +334,9 @@ class MeasureKind(models.TextChoices):
     ORGANISATIONNELLE = "organisationnelle", _("Organisationnelle")
 
 
-class AdaptationMeasure(models.Model):
+class AdaptationMeasure(TenantModel, CreatedModel, AttestedMeasure):
     """One adaptation of a sheet, who puts it in place, and the attestation that it was."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     sheet = models.ForeignKey(AdaptationSheet, on_delete=models.CASCADE, related_name="measures")
     kind = models.CharField(_("type d'aménagement"), max_length=20, choices=MeasureKind.choices)
     description = models.TextField(_("aménagement"))
@@ -365,19 +347,6 @@ class AdaptationMeasure(models.Model):
         verbose_name=_("responsable de la mise en place"),
     )
     due_on = models.DateField(_("à mettre en place pour le"), null=True, blank=True)
-    attested_at = models.DateTimeField(_("mise en place attestée le"), null=True, blank=True)
-    attested_by = models.ForeignKey(
-        User,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("attestée par"),
-    )
-    # Who attested, as they were named then (the account may be renamed or removed).
-    attested_by_label = models.CharField(_("attestée par"), max_length=200, blank=True)
-    attestation_note = models.TextField(_("constat de mise en place"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -390,7 +359,3 @@ class AdaptationMeasure(models.Model):
             "pk": self.pk,
             "kind": self.get_kind_display(),
         }
-
-    @property
-    def is_attested(self) -> bool:
-        return self.attested_at is not None

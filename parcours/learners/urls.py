@@ -21,5 +21,4 @@ urlpatterns = [
     path("adaptations/<int:pk>/mesures/nouvelle/", views.measure_create, name="measure_create"),
     path("adaptations/mesures/<int:pk>/modifier/", views.measure_edit, name="measure_edit"),
     path("adaptations/mesures/<int:pk>/attester/", views.measure_attest, name="measure_attest"),
-    path("mon-espace/adaptations/", views.portal_adaptations, name="portal_adaptations"),
 ]

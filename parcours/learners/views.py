@@ -4,7 +4,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -14,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from parcours.attendance.signing.tokens import learner_of_user
 from parcours.core import crud
 from parcours.core.access import can, capability_required, get_scoped, organisation_for, scoped
 from parcours.learners import selectors, services
@@ -409,21 +407,4 @@ def measure_attest(request: HttpRequest, pk: int) -> HttpResponse:
         success=_("Mise en place attestée."),
         heading=_("Attester la mise en place de la mesure"),
         cancel_url=measure.sheet.get_absolute_url(),
-    )
-
-
-@login_required
-def portal_adaptations(request: HttpRequest) -> HttpResponse:
-    """« Mon espace »: the learner reads their own adaptation sheets (never edits them)."""
-    learner = learner_of_user(request.user)
-    if learner is None:
-        raise PermissionDenied
-    sheets = selectors.sheet_rows(AdaptationSheet.objects.filter(enrolment__learner=learner))
-    return render(
-        request,
-        "learners/portal_adaptations.html",
-        {
-            "learner": learner,
-            "sheets": [(sheet, selectors.sheet_measures(sheet)) for sheet in sheets],
-        },
     )

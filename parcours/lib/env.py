@@ -6,6 +6,7 @@ as NAME_FILE, the path of a file holding it (Docker and systemd credentials).
 """
 
 import os
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -69,4 +70,22 @@ class Env:
         value = self.get_str(name, default)
         if value not in choices:
             raise ImproperlyConfigured(f"{name}: expected one of {sorted(choices)}, got {value!r}")
+        return value
+
+    def get_secret(self, name: str, *, generated_at: Path, min_length: int = 32) -> str:
+        """A secret from NAME or NAME_FILE; when neither is set, a random one kept in the
+        file `generated_at` (created on first use), the zero-configuration default."""
+        value = self.raw(name)
+        if value is not None and value.strip():  # (an empty variable counts as unset)
+            if len(value.strip()) < min_length:
+                raise ImproperlyConfigured(f"{name}: must be at least {min_length} characters long")
+            return value.strip()
+        if not generated_at.exists():
+            generated_at.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+            generated_at.chmod(0o600)
+        value = generated_at.read_text(encoding="utf-8").strip()
+        if len(value) < min_length:
+            raise ImproperlyConfigured(
+                f"{name}: {generated_at} holds fewer than {min_length} characters"
+            )
         return value

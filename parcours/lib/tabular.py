@@ -13,7 +13,6 @@ message says, in French, what is wrong and what was expected. No domain logic he
 import csv
 import datetime as dt
 import hashlib
-import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -34,10 +33,11 @@ FORMATS = ("csv", "xlsx")
 class TableError(Exception):
     """The file as a whole cannot be read (format, encoding, empty...)."""
 
-    def __init__(self, message: str, line: int = 0) -> None:
+    def __init__(self, message: str, line: int = 0, column: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.column = column
 
 
 class CellError(ValueError):
@@ -131,13 +131,17 @@ def _open_csv(path: Path, estimated_lines: int) -> Table:
     # semicolons, which is accepted when the header shows it unambiguously.
     delimiter = ";" if ";" in first and "," not in first else ","
     f.seek(0)
-    reader = csv.reader(f, delimiter=delimiter, strict=False)
-    rows = _csv_rows(reader)
+    # Strict: a quote opened and never closed is an error, not the rest of the file
+    # swallowed into one cell (and the row then short of values).
+    nul: list[int] = []
+    reader = csv.reader(_watch_nul(f, nul), delimiter=delimiter, strict=True)
+    rows = _csv_rows(reader, nul)
     try:
         header_line, header = next(rows, (0, []))
     except TableError:
         f.close()
         raise
+    rows = _no_nul_after_header(rows, header)
     table = Table(
         header=_header(header), rows=rows, estimated_rows=max(estimated_lines - header_line, 0)
     )
@@ -161,20 +165,95 @@ def _not_utf8() -> str:
     )
 
 
-def _csv_rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
-    """Rows with the number of the line each starts on, skipping blank lines."""
+def _watch_nul(lines: Iterable[str], seen: list[int]) -> Iterator[str]:
+    """The file's lines, noting in `seen` that one holds a NUL character (cheaper than
+    looking into every cell of every row)."""
+    for text in lines:
+        if "\x00" in text:
+            seen.append(1)
+        yield text
+
+
+def _nul_message() -> str:
+    return _(
+        "caractère nul (octet 0) dans la valeur : le fichier est sans doute endommagé ou "
+        "n'est pas un fichier texte ; enregistrez-le de nouveau au format « CSV UTF-8 »"
+    )
+
+
+def _csv_rows(reader: Any, nul: list[int]) -> Iterator[tuple[int, list[str]]]:
+    """Rows with the number of the line each starts on, skipping blank lines.
+
+    A row holding a NUL character raises TableError with its line; its column is the
+    position of the cell (1 for the first), turned into a name once the header is known.
+    """
     line = 1
     try:
         for cells in reader:
             start, line = line, reader.line_num + 1
+            if nul:
+                for position, cell in enumerate(cells, start=1):
+                    if "\x00" in cell:
+                        raise TableError(_nul_message(), line=start, column=str(position))
             if cells and any(c.strip() for c in cells):
                 yield start, cells
     except UnicodeDecodeError:
         raise TableError(_not_utf8(), line=line) from None
     except csv.Error as exc:
-        raise TableError(
-            _("Fichier CSV illisible : %(error)s.") % {"error": exc}, line=reader.line_num
-        ) from None
+        raise TableError(*_csv_error(str(exc), start=line, at=reader.line_num)) from None
+
+
+def _csv_error(error: str, *, start: int, at: int) -> tuple[str, int]:
+    """The csv module's (English) error as a French message, and the line to show: the
+    line where the row began (for a quote never closed, where the quote opened)."""
+    if error.startswith("field larger than field limit"):
+        limit = f"{csv.field_size_limit():,}".replace(",", "\u202f")
+        return (
+            _(
+                "valeur de plus de %(limit)s caractères dans la ligne qui commence ici : un "
+                "guillemet (\") ouvert sur cette ligne n'est sans doute jamais refermé"
+            )
+            % {"limit": limit},
+            start,
+        )
+    if error == "unexpected end of data":
+        return (
+            _(
+                'guillemet (") ouvert sur cette ligne et jamais refermé : la fin du fichier '
+                'est atteinte dans la valeur ; fermez le guillemet, ou doublez-le ("") s\'il '
+                "fait partie du texte"
+            ),
+            start,
+        )
+    if "expected after" in error:
+        return (
+            _(
+                "caractère inattendu après un guillemet fermant : une valeur entre "
+                "guillemets doit être suivie d'un séparateur ; un guillemet dans le texte "
+                's\'écrit doublé ("")'
+            ),
+            at,
+        )
+    return (
+        _(
+            "fichier CSV illisible à cette ligne : enregistrez-le de nouveau au format « CSV UTF-8 »"
+        ),
+        at,
+    )
+
+
+def _no_nul_after_header(
+    rows: Iterator[tuple[int, list[str]]], header: list[str]
+) -> Iterator[tuple[int, list[str]]]:
+    """The data rows; a NUL error names its column as the header does."""
+    try:
+        yield from rows
+    except TableError as exc:
+        if exc.column.isdigit():
+            position = int(exc.column)
+            name = header[position - 1].strip() if position <= len(header) else ""
+            exc.column = name or exc.column
+        raise
 
 
 def _open_xlsx(path: Path) -> Table:
@@ -226,15 +305,6 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value).strip()
-
-
-def write_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
-    """A small CSV document (templates, examples), UTF-8 text with a header row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 # Cell parsers: each takes the cell's text (already stripped) and returns a value or

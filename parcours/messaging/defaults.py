@@ -33,7 +33,7 @@ def defaults() -> list[Default]:
             str(
                 _(
                     "Bonjour {{ apprenant.prenom }},\n\n"
-                    "Nous avons constaté {{ absences.nombre }} absence(s) récente(s) à la "
+                    "Nous avons constaté {{ absences.texte }} à la "
                     "formation « {{ session.intitule }} ». Nous souhaitons nous assurer que "
                     "tout va bien et vous aider si une difficulté vous empêche de suivre "
                     "la formation.\n\n"

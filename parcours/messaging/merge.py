@@ -32,6 +32,7 @@ FIELDS: dict[str, Any] = {
     "rendez_vous.heure": _("heure du rendez-vous (ex. 14h30)"),
     "rendez_vous.lieu": _("lieu ou lien du rendez-vous"),
     "absences.nombre": _("nombre d'absences récentes"),
+    "absences.texte": _("les absences récentes en toutes lettres (ex. « 3 absences récentes »)"),
     "inactivite.jours": _("nombre de jours sans activité sur la plateforme"),
     "evaluation.intitule": _("intitulé de l'évaluation manquée"),
     "evaluation.echeance": _("date attendue de l'évaluation (JJ/MM/AAAA)"),

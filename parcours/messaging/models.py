@@ -5,17 +5,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parcours.core.models import Organisation, User
+from parcours.core.bases import CreatedModel, TenantModel
+from parcours.core.models import User
 from parcours.learners.models import Enrolment
 from parcours.messaging import merge
 
 
-class MessageTemplate(models.Model):
+class MessageTemplate(TenantModel, CreatedModel):
     """A French email model of the organisation, with merge fields (`{{ apprenant.prenom }}`)."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="message_templates", db_index=False
-    )
     key = models.SlugField(
         _("clé"),
         max_length=60,
@@ -24,7 +22,6 @@ class MessageTemplate(models.Model):
     name = models.CharField(_("nom"), max_length=120)
     subject = models.CharField(_("objet"), max_length=200)
     body = models.TextField(_("texte"))
-    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -69,13 +66,10 @@ class MessageStatus(models.TextChoices):
 RESENDABLE = {MessageStatus.ECHEC, MessageStatus.A_VERIFIER}
 
 
-class Message(models.Model):
+class Message(TenantModel):
     """One email in the outbox: what was (or will be) sent, to whom, and how it went."""
 
     # Indexed by (organisation, status, created_at) for the outbox.
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="messages", db_index=False
-    )
     enrolment = models.ForeignKey(
         Enrolment,
         on_delete=models.SET_NULL,

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from parcours.core import jobs, journal
 from parcours.core.models import JournalAction, Organisation, User
@@ -171,6 +172,15 @@ def merge_context(enrolment: Enrolment | None, **extra: Any) -> dict[str, dict[s
         if not isinstance(values, Mapping):
             raise TypeError(f"merge group {group!r}: expected a mapping of field to value")
         context.setdefault(group, {}).update({name: _text(v) for name, v in values.items()})
+    absences = context.setdefault("absences", {})
+    count = absences.get("nombre", "")
+    # The number with its noun agreed ("1 absence récente", "3 absences récentes").
+    absences.setdefault(
+        "texte",
+        ngettext("%(n)d absence récente", "%(n)d absences récentes", int(count)) % {"n": int(count)}
+        if count.isdigit()
+        else _("des absences récentes"),
+    )
     return context
 
 
@@ -328,3 +338,8 @@ def resend(message: Message, *, acting_user: User | None) -> Message:
     message.refresh_from_db()
     schedule_send(message, message.attempts + 1, now)
     return message
+
+
+def organisation_created(organisation: Organisation, acting_user: User | None) -> None:
+    """A new organisation starts with the message templates shipped with Parcours."""
+    ensure_default_templates(organisation)

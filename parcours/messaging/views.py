@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from parcours.core import crud
@@ -176,6 +176,15 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "message": message,
             "status_label": selectors.status_label(message),
+            "sender": selectors.sender_display(message.from_email),
+            "related": selectors.related_label(message.related_key),
+            "template_name": MessageTemplate.objects.filter(
+                organisation_id=message.organisation_id, key=message.template_key
+            )
+            .values_list("name", flat=True)
+            .first()
+            if message.template_key
+            else None,
             "attempts": message.delivery_attempts.all(),
             "attachments": message.attachments.defer("content"),
         },
@@ -194,6 +203,9 @@ def message_resend(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, text)
     else:
         messages.success(request, _("Le message est de nouveau en attente d'envoi."))
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)  # the dashboard's « renvoyer »
     return redirect(message)
 
 

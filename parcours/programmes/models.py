@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcours.core.bases import CreatedModel, TenantModel
 from parcours.core.models import Organisation, Site, User
 
 
@@ -24,7 +25,7 @@ class Modality(models.TextChoices):
     HYBRIDE = "hybride", _("Hybride")
 
 
-class Programme(models.Model):
+class Programme(TenantModel, CreatedModel):
     """A training offer (prestation / action), run as one or more sessions."""
 
     organisation = models.ForeignKey(
@@ -46,7 +47,6 @@ class Programme(models.Model):
     )
     description = models.TextField(_("objectifs et contenu"), blank=True)
     is_active = models.BooleanField(_("au catalogue"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -74,7 +74,7 @@ class Programme(models.Model):
         return self.duration_days > 2
 
 
-class Trainer(models.Model):
+class Trainer(TenantModel, CreatedModel):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="trainers"
     )
@@ -86,7 +86,6 @@ class Trainer(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     speciality = models.CharField(_("spécialité"), max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("formateur")
@@ -102,7 +101,7 @@ class SessionQuerySet(models.QuerySet["Session"]):
         return self.filter(start_date__lte=day, end_date__gte=day)
 
 
-class Session(models.Model):
+class Session(TenantModel, CreatedModel):
     """A cohort of a programme, with dates."""
 
     organisation = models.ForeignKey(
@@ -137,7 +136,6 @@ class Session(models.Model):
         Trainer, blank=True, related_name="sessions", verbose_name=_("formateurs")
     )
     capacity = models.PositiveIntegerField(_("places"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SessionQuerySet.as_manager()
@@ -178,7 +176,7 @@ class Session(models.Model):
         return "current"
 
 
-class Slot(models.Model):
+class Slot(TenantModel, CreatedModel):
     """One séance of a session."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="slots")
@@ -195,7 +193,6 @@ class Slot(models.Model):
     )
     room = models.CharField(_("salle ou lien"), max_length=200, blank=True)
     label = models.CharField(_("thème"), max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("séance")

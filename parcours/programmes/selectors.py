@@ -1,10 +1,10 @@
 """Reads of programmes and sessions for the back office (already scoped querysets in)."""
 
 import datetime as dt
+from typing import cast
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 
-from parcours.learners.models import Enrolment
 from parcours.programmes.models import Programme, Session, Slot
 
 
@@ -64,12 +64,14 @@ def programme_sessions(programme: Programme) -> QuerySet[Session]:
 
 def session_for_page(queryset: QuerySet[Session]) -> QuerySet[Session]:
     """What the session page shows: its programme, site, trainers, séances and learners."""
+    # Enrolments belong to learners, a layer above: reached through the reverse relation.
+    enrolment = cast(type[Model], Session._meta.get_field("enrolments").related_model)
     return queryset.select_related("programme", "site").prefetch_related(
         "trainers",
         Prefetch("slots", queryset=Slot.objects.select_related("trainer")),
         Prefetch(
             "enrolments",
-            queryset=Enrolment.objects.select_related("learner").order_by(
+            queryset=enrolment._default_manager.select_related("learner").order_by(
                 "learner__last_name", "learner__first_name"
             ),
         ),

@@ -15,11 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcours.core.bases import AttestedMeasure, CreatedModel, TenantModel
 from parcours.core.models import Organisation, User
 from parcours.learners.models import Learner
 
 
-class SafeguardingHandler(models.Model):
+class SafeguardingHandler(TenantModel):
     """A member of staff designated by direction to receive and handle reports."""
 
     organisation = models.ForeignKey(
@@ -98,7 +99,7 @@ NEXT_STATUS: dict[str, str] = {
 ACKNOWLEDGEMENT_HOURS = 48
 
 
-class Report(models.Model):
+class Report(TenantModel):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="safeguarding_reports"
     )
@@ -205,7 +206,7 @@ class MeasureKind(models.TextChoices):
     OTHER = "autre", _("Autre mesure")
 
 
-class Measure(models.Model):
+class Measure(AttestedMeasure):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="measures")
     kind = models.CharField(_("type de mesure"), max_length=20, choices=MeasureKind.choices)
     description = models.TextField(_("description"))
@@ -222,13 +223,12 @@ class Measure(models.Model):
         return f"{self.report} : {self.get_kind_display()}"
 
 
-class InternalNote(models.Model):
+class InternalNote(CreatedModel):
     """The handlers' own thread on a report: never shown to the reporter."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     body = models.TextField(_("note"))
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("note interne")
@@ -244,7 +244,7 @@ class Author(models.TextChoices):
     REPORTER = "declarant", _("Personne qui signale")
 
 
-class ReporterMessage(models.Model):
+class ReporterMessage(CreatedModel):
     """The exchange with the reporter, read through their follow-up code."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
@@ -254,7 +254,6 @@ class ReporterMessage(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     body = models.TextField(_("message"))
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("message")
@@ -269,7 +268,7 @@ class ReporterMessage(models.Model):
         return self.author_kind == Author.REPORTER
 
 
-class PreventionProcedure(models.Model):
+class PreventionProcedure(TenantModel):
     """One version of the published prevention procedure (the latest is in force)."""
 
     organisation = models.ForeignKey(

@@ -6,6 +6,7 @@ import datetime as dt
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from parcours.core import journal_chain
 from parcours.lib.pdf import render
 from parcours.safeguarding import selectors
 from parcours.safeguarding.models import PreventionProcedure, Report
@@ -24,7 +25,8 @@ def procedure_document(version: PreventionProcedure, *, generated_at: dt.datetim
                 "history": selectors.procedure_history(organisation),
                 "generated_at": timezone.localtime(generated_at),
             },
-        )
+        ),
+        footer=journal_chain.footer(organisation.pk),
     )
 
 
@@ -40,5 +42,6 @@ def report_document(report: Report, *, generated_at: dt.datetime) -> bytes:
                 "thread": report.messages.select_related("author"),
                 "generated_at": timezone.localtime(generated_at),
             },
-        )
+        ),
+        footer=journal_chain.footer(report.organisation_id),
     )

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcours.core import journal
-from parcours.core.models import Membership, Organisation, User
+from parcours.core.models import Membership, Organisation, Role, User
 from parcours.core.services import create_record, update_record
 from parcours.learners.models import Learner
 from parcours.messaging.services import queue_email
@@ -150,8 +150,35 @@ def _notify_handlers(report: Report, subject: str, intro: str) -> None:
             ),
         ]
     )
-    for email in active_handler_emails(report.organisation):
+    recipients = active_handler_emails(report.organisation)
+    if not recipients:
+        # Nobody designated: the report must not go to nobody. The direction is told, with
+        # the same neutral notice (no content), and asked to designate a handler.
+        recipients = direction_emails(report.organisation)
+        designate = settings.SITE_URL + reverse("safeguarding:handlers")
+        body = "\n\n".join(
+            [
+                body,
+                _(
+                    "Votre organisme n'a désigné aucun référent : personne ne peut lire ce "
+                    "signalement. Désignez un référent dès maintenant : %(link)s"
+                )
+                % {"link": designate},
+            ]
+        )
+        subject = _("%(subject)s : aucun référent désigné") % {"subject": subject}
+    for email in recipients:
         queue_email(report.organisation, to=email, subject=subject, body=body)
+
+
+def direction_emails(organisation: Organisation) -> list[str]:
+    return list(
+        Membership.objects.filter(
+            organisation=organisation, role=Role.DIRECTION, user__is_active=True
+        )
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
 
 
 # Reports
@@ -460,3 +487,8 @@ def publish_procedure(
         edited_by=acting_user,
         edited_by_label=str(acting_user)[:200],
     )
+
+
+def organisation_created(organisation: Organisation, acting_user: User | None) -> None:
+    """A new organisation publishes the default prevention procedure at once."""
+    ensure_default_procedure(organisation)

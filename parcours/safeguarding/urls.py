@@ -5,7 +5,6 @@ from parcours.safeguarding import views
 app_name = "safeguarding"
 urlpatterns = [
     # Reporting: the learner portal, the follow-up code, the public link per organisation.
-    path("mon-espace/signalement/", views.portal_report, name="portal_report"),
     path("signalement/suivi/", views.follow_up, name="follow_up"),
     path("signalement/suivi/ajouter/", views.follow_up_add, name="follow_up_add"),
     path("signalement/<slug:slug>/", views.public_report, name="public_report"),

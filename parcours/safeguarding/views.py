@@ -2,13 +2,10 @@
 handlers' case pages, the designation of handlers, the anonymised register and the
 published prevention procedure."""
 
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,8 +16,8 @@ from django.views.decorators.http import require_POST
 
 from parcours.core import crud
 from parcours.core.access import can, capability_required, membership_of, organisation_for
-from parcours.core.models import Organisation, Role
-from parcours.learners.models import Learner
+from parcours.core.models import Organisation
+from parcours.core.throttle import Limit, client_address
 from parcours.lib.pdf import pdf_response
 from parcours.safeguarding import pdf, selectors, services
 from parcours.safeguarding.access import (
@@ -38,38 +35,16 @@ from parcours.safeguarding.forms import (
     MeasureForm,
     MessageForm,
     NoteForm,
-    PortalReportForm,
     ProcedureForm,
     ReportForm,
     TransitionForm,
 )
 from parcours.safeguarding.models import Channel, PreventionProcedure, Report, Status
 
-# A simple brake on robots: reports per address per hour, wrong codes per quarter hour.
-REPORTS_PER_HOUR = 5
-WRONG_CODES_PER_QUARTER = 10
-
-
-def _bucket_key(request: HttpRequest, bucket: str) -> str:
-    """The address is hashed with the secret key: not kept in clear, even in the cache."""
-    address = request.META.get("REMOTE_ADDR", "")
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{bucket}:{address}".encode()).hexdigest()
-    return f"safeguarding:{bucket}:{digest}"
-
-
-def _count(request: HttpRequest, bucket: str, seconds: int) -> int:
-    """One more hit from this address in this bucket; the number of hits in the window."""
-    key = _bucket_key(request, bucket)
-    cache.add(key, 0, seconds)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired in between
-        cache.set(key, 1, seconds)
-        return 1
-
-
-def _over(request: HttpRequest, bucket: str, limit: int) -> bool:
-    return int(cache.get(_bucket_key(request, bucket), 0)) >= limit
+# A simple brake on robots, per address: reports per hour, wrong codes per quarter hour.
+# Counted in the shared cache (parcours.core.throttle): it holds across processes.
+REPORTS = Limit("safeguarding.report", attempts=5, seconds=3600)
+WRONG_CODES = Limit("safeguarding.code", attempts=10, seconds=900)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -83,7 +58,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 # Reporting
 
 
-def _report_page(
+def report_page(
     request: HttpRequest,
     organisation: Organisation,
     form: ReportForm,
@@ -92,7 +67,7 @@ def _report_page(
     public: bool,
 ) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
-        if form.is_spam() or _count(request, "report", 3600) > REPORTS_PER_HOUR:
+        if form.is_spam() or REPORTS.hit(client_address(request)) > REPORTS.attempts:
             form.add_error(
                 None, _("Envoi refusé : trop d'envois depuis cette connexion, réessayez plus tard.")
             )
@@ -131,44 +106,20 @@ def public_report(request: HttpRequest, slug: str) -> HttpResponse:
     def submit(f: ReportForm) -> tuple[Report, str]:
         return services.submit_report(organisation, f.facts(), channel=Channel.PUBLIC)
 
-    return _report_page(request, organisation, form, submit, public=True)
-
-
-@member_required
-def portal_report(request: HttpRequest) -> HttpResponse:
-    """From the learner portal: linked to the learner unless they tick « anonyme »."""
-    membership = membership_of(request.user)
-    if membership is None or membership.role != Role.APPRENANT:
-        raise PermissionDenied
-    organisation = membership.organisation
-    me = crud.acting_user(request)
-    learner = Learner.objects.filter(user=me, organisation=organisation).first()
-    form = PortalReportForm(request.POST or None)
-
-    def submit(f: ReportForm) -> tuple[Report, str]:
-        return services.submit_report(
-            organisation,
-            f.facts(),
-            channel=Channel.PORTAL,
-            anonymous=f.cleaned_data["anonymous"],
-            reporter_user=me,
-            reporter_learner=learner,
-        )
-
-    return _report_page(request, organisation, form, submit, public=False)
+    return report_page(request, organisation, form, submit, public=True)
 
 
 def follow_up(request: HttpRequest) -> HttpResponse:
     """The reporter's page, reached with the follow-up code (posted, never in the URL)."""
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if _over(request, "code", WRONG_CODES_PER_QUARTER):
+        if WRONG_CODES.exceeded(client_address(request)):
             form.add_error(None, _("Trop d'essais : réessayez dans un quart d'heure."))
         else:
             report = services.report_for_code(form.cleaned_data["code"])
             if report is not None:
                 return _follow_up_page(request, report, form.cleaned_data["code"])
-            _count(request, "code", 900)
+            WRONG_CODES.hit(client_address(request))
             form.add_error("code", _("Code inconnu. Vérifiez-le et réessayez."))
     return _private(render(request, "safeguarding/follow_up_code.html", {"form": form}))
 
@@ -177,7 +128,7 @@ def follow_up(request: HttpRequest) -> HttpResponse:
 def follow_up_add(request: HttpRequest) -> HttpResponse:
     form = InformationForm(request.POST)
     code = request.POST.get("code", "")
-    if _over(request, "code", WRONG_CODES_PER_QUARTER):
+    if WRONG_CODES.exceeded(client_address(request)):
         return _private(
             render(
                 request,
@@ -191,7 +142,7 @@ def follow_up_add(request: HttpRequest) -> HttpResponse:
         )
     report = services.report_for_code(code)
     if report is None:
-        _count(request, "code", 900)
+        WRONG_CODES.hit(client_address(request))
         return _private(
             render(
                 request,

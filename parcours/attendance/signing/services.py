@@ -599,6 +599,6 @@ def send_links(job: Job) -> dict[str, Any]:
             ).send()
             sent.append(enrolment.pk)
             # What was sent survives a failure further on: a retry does not send it again.
-            Job.objects.filter(pk=job.pk).update(result={"sent": sent})
+            jobs.save_result(job, {"sent": sent})
             jobs.report_progress(job, len(sent))
     return {"sent": sent}

@@ -4,7 +4,6 @@ links, grants, the phone's cookie, the portal login.
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from parcours.core.access import membership_of
+from parcours.learners.access import learner_of_user
 from parcours.learners.models import Enrolment, Learner
 from parcours.programmes.models import Slot
 
@@ -168,14 +167,6 @@ def grant_objects(grant: Grant) -> tuple[Slot, Enrolment | None]:
         organisation_id=slot.organisation_id,
     )
     return slot, enrolment
-
-
-def learner_of_user(user: Any) -> Learner | None:
-    """The learner record of a logged-in learner account (with a valid membership)."""
-    membership = membership_of(user)
-    if membership is None:
-        return None
-    return Learner.objects.filter(user=user, organisation=membership.organisation).first()
 
 
 def learner_from_cookie(request: HttpRequest) -> Learner | None:

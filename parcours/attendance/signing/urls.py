@@ -18,7 +18,6 @@ urlpatterns = [
     path("emargement/l/<str:token>/", views.personal_link, name="link"),
     path("emargement/signer/", views.submit_signature, name="submit"),
     path("emargement/oublier/", views.forget_device, name="forget_device"),
-    # The learner portal.
-    path("mon-espace/", views.portal, name="portal"),
+    # From the learner portal (parcours.portal).
     path("mon-espace/seances/<int:pk>/signer/", views.portal_sign, name="portal_sign"),
 ]

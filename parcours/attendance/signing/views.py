@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parcours.attendance.models import Method, Signature
-from parcours.attendance.signing import selectors as signing_portal
 from parcours.attendance.signing import services as signing_services
 from parcours.attendance.signing import tokens as signing_tokens
 from parcours.attendance.signing.tokens import Grant, Refused
 from parcours.core.access import can
+from parcours.core.throttle import Limit, client_address
 from parcours.learners.models import Enrolment, Learner
 from parcours.programmes.models import Slot
 
@@ -230,6 +230,11 @@ def forget_device(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Wrong one-time codes: per scan of the QR (its grant) and per address, a quarter hour.
+CODES_PER_GRANT = Limit("attendance.code.grant", attempts=5, seconds=900)
+CODES_PER_ADDRESS = Limit("attendance.code.address", attempts=20, seconds=900)
+
+
 @require_http_methods(["GET", "POST"])
 def enter_code(request: HttpRequest) -> HttpResponse:
     """The learner types the personal code the trainer gave them: after scanning the QR
@@ -249,6 +254,10 @@ def enter_code(request: HttpRequest) -> HttpResponse:
             signing_services.check_window(slot, now)
     except Refused as refusal:
         return _refused(request, refusal.message)
+    grant_value, address = request.POST.get("grant", ""), client_address(request)
+    if CODES_PER_GRANT.exceeded(grant_value) or CODES_PER_ADDRESS.exceeded(address):
+        message = _("Trop de codes erronés : réessayez dans un quart d'heure.")
+        return _code_page(request, slot, grant_value, error=message, status=429)
     try:
         if slot is not None:
             code = signing_services.redeem_code(slot, typed, now)
@@ -256,6 +265,8 @@ def enter_code(request: HttpRequest) -> HttpResponse:
             code = signing_services.find_open_code(typed, now)
             slot = code.slot
     except Refused as refusal:
+        CODES_PER_GRANT.hit(grant_value)
+        CODES_PER_ADDRESS.hit(address)
         return _code_page(request, slot, grant_value, error=refusal.message, status=400)
     try:
         signing_services.check_window(slot, now)
@@ -343,19 +354,6 @@ def _portal_learner(request: HttpRequest) -> Learner:
     if learner is None:
         raise PermissionDenied
     return learner
-
-
-@login_required
-@require_GET
-def portal(request: HttpRequest) -> HttpResponse:
-    """« Mon espace » of a learner: schedule, signing, attendance."""
-    learner = _portal_learner(request)
-    now = timezone.now()
-    return render(
-        request,
-        "portal/home.html",
-        {"learner": learner, "now": now, "overview": signing_portal.portal_overview(learner, now)},
-    )
 
 
 @login_required

@@ -28,3 +28,9 @@ def risk_level(level: str) -> dict[str, Any]:
 @register.inclusion_tag("engagement/_risk_history.html")
 def risk_history(learner: Learner) -> dict[str, Any]:
     return {"histories": selectors.learner_risk_history(learner)}
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
+    """`{{ open_cases|get_item:e.pk }}`: a dict's value in a template (None if absent)."""
+    return (mapping or {}).get(key)

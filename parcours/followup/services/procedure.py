@@ -313,3 +313,8 @@ def validate_version(version: ProcedureVersion, *, acting_user: User) -> Procedu
         },
     )
     return version
+
+
+def organisation_created(organisation: Organisation, acting_user: User | None) -> None:
+    """A new organisation starts with the default dropout-prevention procedure."""
+    ensure_default_procedure(organisation)

@@ -1,7 +1,8 @@
 """The dropout record, and the dropout statistics (with their CSV export)."""
 
-import csv
 import datetime as dt
+from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -31,6 +32,7 @@ from parcours.followup.models import (
 )
 from parcours.followup.services import dropouts as dropout_services
 from parcours.followup.views.common import me
+from parcours.lib import exports
 
 
 @capability_required(WORK)
@@ -80,22 +82,34 @@ def dropout_stats(request: HttpRequest) -> HttpResponse:
     if start > end:
         start, end = end, start
     stats = selectors.dropout_stats(organisation, start, end, cleaned.get("period") or "mois")
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="abandons-{start.isoformat()}-{end.isoformat()}.csv"'
+    fmt = request.GET.get("format")
+    if fmt in exports.FORMATS:
+        return exports.table_response(
+            fmt,
+            f"abandons-{start.isoformat()}-{end.isoformat()}",
+            ["axe", "valeur", "inscriptions", "abandons", "taux"],
+            (
+                [section, row.label, row.enrolments, row.dropouts, _one_decimal(row.rate)]
+                for section, rows in stats.sections()
+                for row in rows
+            ),
+            sheet=_("Abandons"),
         )
-        writer = csv.writer(response)
-        writer.writerow(["axe", "valeur", "inscriptions", "abandons", "taux"])
-        for section, rows in stats.sections():
-            for row in rows:
-                rate = "" if row.rate is None else f"{row.rate:.1f}"
-                writer.writerow([section, row.label, row.enrolments, row.dropouts, rate])
-        return response
     query = request.GET.copy()
     query["format"] = "csv"
+    xlsx_query = request.GET.copy()
+    xlsx_query["format"] = "xlsx"
     return render(
         request,
         "followup/dropout_stats.html",
-        {"stats": stats, "filters": filters, "csv_query": query.urlencode()},
+        {
+            "stats": stats,
+            "filters": filters,
+            "csv_query": query.urlencode(),
+            "xlsx_query": xlsx_query.urlencode(),
+        },
     )
+
+
+def _one_decimal(rate: Any) -> Decimal | None:
+    return None if rate is None else Decimal(f"{rate:.1f}")

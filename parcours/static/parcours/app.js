@@ -31,6 +31,11 @@
       event.preventDefault();
       var bar = form.querySelector("progress.upload");
       var note = form.querySelector(".upload-note");
+      var max = parseInt(form.getAttribute("data-max-bytes") || "0", 10);
+      if (max && input.files[0].size > max) {  // the server would refuse it unread
+        note.textContent = form.getAttribute("data-too-big") || "";
+        return;
+      }
       bar.hidden = false;
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action || window.location.href);

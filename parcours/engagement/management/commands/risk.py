@@ -5,10 +5,10 @@ session_external_id, score (0 to 1, higher = more likely to drop out), level (fa
 moyen, eleve), reasons (the top signals, in French), from facts dated on or before it.
 """
 
-import csv
 import datetime as dt
 import io
 import json
+from decimal import Decimal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from parcours.core.cli import organisation_option
 from parcours.engagement import calibration, scoring, services
+from parcours.lib import exports
 from parcours.programmes.models import Session
 
 COLUMNS = ["learner_external_id", "session_external_id", "score", "level", "reasons"]
@@ -139,17 +140,22 @@ class Command(BaseCommand):
                 )
             )
             return
-        buffer = io.StringIO()  # (one write: 200,000 rows go out in a second)
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow(
+        # The exchange format of DESIGN.md (comma, decimal point), its texts neutralised;
+        # one write: 200,000 rows go out in a second.
+        buffer = io.StringIO()
+        exports.write_csv(
+            buffer,
+            COLUMNS,
+            (
                 [
                     row["learner_external_id"],
                     row["session_external_id"],
-                    f"{row['score']:.4f}",
+                    Decimal(f"{row['score']:.4f}"),
                     row["level"],
                     " ; ".join(r["text"] for r in row["reasons"]),
                 ]
-            )
+                for row in rows
+            ),
+            dialect=exports.EXCHANGE,
+        )
         out.write(buffer.getvalue(), ending="")

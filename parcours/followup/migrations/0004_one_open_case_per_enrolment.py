@@ -114,9 +114,9 @@ def merge_open_duplicates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0001_initial'),
-        ('followup', '0002_interactions_liaison_dropouts'),
-        ('learners', '0002_adaptation_sheets'),
+        ('core', '0003_cache_table'),
+        ('followup', '0003_measure_attestation'),
+        ('learners', '0003_organisation_from_tenant_base'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 from django.utils import timezone
 
-from parcours.core.demo import (
+from parcours.demo.builder import (
     DEFAULT_LEARNERS,
     DEFAULT_SEED,
     DEMO_PASSWORD,

@@ -18,7 +18,6 @@ follow-up cases and sends their first reminders. Learners with a disability have
 adaptation sheets (needs, measures, attestations).
 """
 
-import csv
 import datetime as dt
 import math
 import random
@@ -49,8 +48,10 @@ from parcours.learners.models import (
     Learner,
     Tutor,
 )
+from parcours.lib import exports
 from parcours.programmes import services as programme_services
 from parcours.programmes.models import Category, Modality, Session, Slot, Trainer
+from parcours.safeguarding import services as safeguarding_services
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Atelier Formation Rhône-Alpes"
@@ -58,6 +59,7 @@ DEMO_PASSWORD = "parcours-demo"  # noqa: S105 (documented in the README: demo on
 DEMO_DOMAIN = "demo.parcours.fr"
 DEFAULT_LEARNERS = 120
 DEFAULT_SEED = 1
+RISK_HISTORY_WEEKS = 6  # past nightly snapshots replayed, one a week (the worker adds today's)
 
 ROLE_ORDER = [Role.DIRECTION, Role.QUALITE, Role.SUIVI, Role.TUTEUR, Role.APPRENANT, Role.AUDITEUR]
 
@@ -713,11 +715,13 @@ class _Plan:
             if learner.employer is None:
                 learner.employer = rng.randrange(len(self.employers))
             e.employer = learner.employer
-        # The demo tutor account is the second learner's tutor (an apprentice).
-        if len(self.learners) > 1:
-            e = self.learners[1].enrolments[0]
+        # The demo tutor account is the second learner's tutor (an apprentice), or else the
+        # first apprentice's: the account that logs in always tutors someone.
+        ordered = self.learners[1:2] + self.learners[:1] + self.learners[2:]
+        for e in (e for learner in ordered for e in learner.enrolments):
             if e.employer is not None and e.tutor is not None:
                 self.demo_tutor = (e.employer, e.tutor)
+                break
 
     def _dropouts(self) -> None:
         """About one enrolment in eight ends in a dropout, with its date and reason."""
@@ -867,6 +871,8 @@ class _Writer:
         self.org = org
         users = self._staff()
         director, officer = users["direction"], users["lambert"]
+        # Safeguarding reports reach someone: the director is the designated handler.
+        safeguarding_services.designate_handler(org, director, acting_user=director)
         sites = self._sites(director)
         trainers = self._trainers(director, users)
         programmes = {
@@ -943,6 +949,7 @@ class _Writer:
                 if p.adaptations is not None:
                     sheet_count += self._adaptation_sheet(enrolment, e, p.adaptations, users)
         self._activity(officer)
+        self._risk_history()
         self._set_demo_password()
         return DemoResult(
             organisation=org,
@@ -1151,6 +1158,18 @@ class _Writer:
             )
         return len(e.marks)
 
+    def _risk_history(self) -> None:
+        """Replay the past weeks' nightly scoring, each from the facts known that day
+        (what `parcours risk --as-of D --store` does), so that the risk charts tell a story."""
+        from parcours.engagement import scoring
+        from parcours.engagement import services as engagement_services
+
+        for weeks in range(RISK_HISTORY_WEEKS, 0, -1):
+            as_of = self.plan.today - dt.timedelta(weeks=weeks)
+            engagement_services.store_scores(
+                self.org, scoring.score(self.org, as_of), acting_user=None
+            )
+
     def _activity(self, officer: User) -> None:
         """The platform's activity, as an LMS export imported by the chargé de suivi."""
         rows = [
@@ -1164,11 +1183,12 @@ class _Writer:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "export-plateforme.csv"
             with path.open("w", newline="", encoding="utf-8") as out:
-                writer = csv.writer(out)
-                writer.writerow(
-                    ["learner_external_id", "session_external_id", "occurred_at", "kind", "count"]
+                exports.write_csv(
+                    out,
+                    ["learner_external_id", "session_external_id", "occurred_at", "kind", "count"],
+                    rows,
+                    dialect=exports.EXCHANGE,
                 )
-                writer.writerows((a, b, day.isoformat(), k, n) for a, b, day, k, n in rows)
             report = run_import("activity", path, organisation=self.org, acting_user=officer)
         if not report.ok:
             raise ValidationError(report.error_summary())
