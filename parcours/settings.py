@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "parcours.activity",
     "parcours.engagement",
     "parcours.messaging",
+    "parcours.feedback",
     "parcours.followup",
     "parcours.safeguarding",
     "rest_framework",
