@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import time_machine
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
+
 from parcours.core.models import Organisation, User
+from parcours.feedback import services
+from parcours.feedback.models import Campaign, Invitation, Questionnaire
 from parcours.learners import services as learner_services
 from parcours.learners.models import Enrolment, Funder, Tutor
 from parcours.programmes import services as programme_services
@@ -104,3 +111,25 @@ def build_cohort(
             )
         )
     return Cohort(session, enrolments, trainer, tutor, funder)
+
+
+def post_answers(
+    client: Client, invitation: Invitation, answers: dict[str, object]
+) -> HttpResponse:
+    """Answer through the public page, as the respondent's browser would."""
+    items = {i.key: i for i in invitation.campaign.version.items.all()}
+    data: dict[str, object] = {}
+    for key, value in answers.items():
+        data[f"q{items[key].pk}"] = value
+    return client.post(reverse("feedback:answer", args=[invitation.token]), data)
+
+
+def launch(org: Organisation, key: str, session: Session | None, day: dt.date) -> Campaign:
+    with time_machine.travel(at(day), tick=False):
+        services.ensure_defaults(org)
+        return services.launch_campaign(
+            Questionnaire.objects.get(organisation=org, key=key),
+            acting_user=None,
+            now=at(day),
+            session=session,
+        )
