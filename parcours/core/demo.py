@@ -39,6 +39,7 @@ from parcours.attendance.models import AttendanceStatus, Method
 from parcours.core.imports import run_import
 from parcours.core.models import Membership, Organisation, Role, Site, User
 from parcours.core.services import create_member, create_organisation, create_site
+from parcours.demo.feedback import build_feedback_demo  # (a wrong-way import until the merge)
 from parcours.learners import services as learner_services
 from parcours.learners.models import (
     Employer,
@@ -943,6 +944,7 @@ class _Writer:
                 if p.adaptations is not None:
                     sheet_count += self._adaptation_sheet(enrolment, e, p.adaptations, users)
         self._activity(officer)
+        build_feedback_demo(org, today=self.plan.today)  # (moves to parcours/demo at merge)
         self._set_demo_password()
         return DemoResult(
             organisation=org,

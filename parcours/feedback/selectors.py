@@ -47,6 +47,7 @@ class Rate:
     reminded: int = 0
     answered: int = 0
     unreachable: int = 0
+    launched: bool = False  # (coverage) a campaign for this audience covered the session
 
     @property
     def percent(self) -> int | None:
@@ -273,7 +274,7 @@ class CoverageRow:
     @property
     def gaps(self) -> list[str]:
         labels = dict(Audience.choices)
-        return [str(labels[a]) for a, r in self.audiences.items() if r.asked == 0]
+        return [str(labels[a]) for a, r in self.audiences.items() if not r.launched]
 
 
 def coverage(organisation: Organisation, date_from: dt.date, date_to: dt.date) -> list[CoverageRow]:
@@ -295,6 +296,10 @@ def coverage(organisation: Organisation, date_from: dt.date, date_to: dt.date) -
         r.reminded += reminders > 0
         r.answered += state == InvitationState.ANSWERED
 
+    for session_id, audience in Campaign.objects.filter(session__in=sessions).values_list(
+        "session_id", "questionnaire__audience"
+    ):
+        per[(session_id, audience)].launched = True
     rows = Invitation.objects.filter(campaign__session__in=sessions).values_list(
         "campaign__session_id", "audience", "state", "reminders"
     )
@@ -323,6 +328,7 @@ def coverage(organisation: Organisation, date_from: dt.date, date_to: dt.date) -
             )
             for session in sessions:
                 if start and end and start <= session.end_date <= end:
+                    per[(session.pk, Audience.FINANCEUR)].launched = True
                     for funder_id, state, reminders in invited:
                         if funder_id in funders_of[session.pk]:
                             add((session.pk, Audience.FINANCEUR), state, reminders)
@@ -338,7 +344,9 @@ def coverage_json(rows: list[CoverageRow]) -> list[dict[str, Any]]:
             "session": row.session.external_id or str(row.session.pk),
             "title": row.session.title,
             "end_date": row.session.end_date.isoformat(),
-            "audiences": {a: r.as_dict() for a, r in row.audiences.items()},
+            "audiences": {
+                a: {**r.as_dict(), "campaign": r.launched} for a, r in row.audiences.items()
+            },
         }
         for row in rows
     ]

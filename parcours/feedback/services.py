@@ -427,17 +427,24 @@ def send_due_reminders(organisation: Organisation, *, now: dt.datetime) -> int:
     """Reminders to those who have not answered, J+3 and J+7 by default: each one once
     (a conditional update claims it), none after an answer or once the link expired."""
     days = settings_for(organisation).reminder_days
+    today = timezone.localdate(now)
+
+    def before_day(back: int) -> dt.datetime:
+        """Midnight (Paris) starting the day after `today - back`: J+n counts in days."""
+        day = today - dt.timedelta(days=back - 1)
+        return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
     sent = 0
     for n, day in enumerate(days):
         due = Invitation.objects.filter(
             organisation=organisation,
             state=InvitationState.SENT,
             reminders=n,
-            sent_at__lte=now - dt.timedelta(days=day),
+            sent_at__lt=before_day(day),
             expires_at__gt=now,
         )
         if n:
-            due = due.filter(last_reminded_at__lte=now - dt.timedelta(days=day - days[n - 1]))
+            due = due.filter(last_reminded_at__lt=before_day(day - days[n - 1]))
         for invitation in due.select_related(
             "campaign__questionnaire", "campaign__session", "organisation"
         ):

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from parcours.feedback import charts, exports, selectors, services
@@ -272,15 +273,20 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 def _private(response: HttpResponse) -> HttpResponse:
     add_never_cache_headers(response)
     response["Cache-Control"] += ", private"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     # Django logs every 4xx with its path: the path holds the personal token, which the
     # logs must never tie to a time. (django.utils.log.log_response honours this flag.)
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 
+@csrf_exempt
 def answer(request: HttpRequest, token: str) -> HttpResponse:
-    """The public answering page: no account, the personal link is the key."""
+    """The public answering page: no account, the personal link is the key.
+
+    Exempt from the CSRF check: a forged form cannot post to a URL whose secret token it
+    does not know, and a refused check would log that URL (the token) with its time.
+    """
     now = timezone.now()
     try:
         invitation = services.invitation_for_token(token, now=now)
