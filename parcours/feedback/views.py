@@ -28,6 +28,8 @@ from parcours.feedback.forms import LaunchForm, PeriodForm, ResultFilterForm, Se
 from parcours.feedback.models import Campaign, Questionnaire
 from parcours.lib.pdf import pdf_response
 
+INVITATIONS_SHOWN = 300
+
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
@@ -78,7 +80,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = reader(request.user)
     campaign = get_campaign_for_user(request.user, pk)
     results = selectors.results(membership.organisation, Campaign.objects.filter(pk=campaign.pk))
-    invitations = campaign.invitations.order_by("audience", "name")
+    invitations = list(
+        campaign.invitations.order_by("audience", "name", "pk")[: INVITATIONS_SHOWN + 1]
+    )
     return render(
         request,
         "feedback/campaign_detail.html",
@@ -86,7 +90,10 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "campaign": campaign,
             "results": results,
             "items": charts.item_charts(results),
-            "invitations": invitations,
+            "invitations": invitations[:INVITATIONS_SHOWN],
+            "more_invitations": max(
+                0, results.rate.asked + results.rate.unreachable - INVITATIONS_SHOWN
+            ),
             "manager": can_manage(request.user),
         },
     )
