@@ -127,9 +127,11 @@ def post_answers(
 def launch(org: Organisation, key: str, session: Session | None, day: dt.date) -> Campaign:
     with time_machine.travel(at(day), tick=False):
         services.ensure_defaults(org)
-        return services.launch_campaign(
+        campaign = services.launch_campaign(
             Questionnaire.objects.get(organisation=org, key=key),
             acting_user=None,
             now=at(day),
             session=session,
         )
+        services.send_invitations(campaign, now=at(day))  # (what the worker's job does)
+        return campaign

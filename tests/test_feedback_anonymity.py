@@ -186,6 +186,7 @@ def test_nothing_joins_an_anonymous_answer_to_a_person(
     assert {f.name for f in AnonymousAnswer._meta.concrete_fields} == {
         "id",
         "response",
+        "campaign",
         "item",
         "trainer",
         "number",

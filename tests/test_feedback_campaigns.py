@@ -23,7 +23,7 @@ from parcours.feedback.models import (
     Questionnaire,
 )
 from parcours.messaging.models import Message
-from tests.feedback_support import at, build_cohort
+from tests.feedback_support import at, build_cohort, launch
 
 TODAY = dt.date(2026, 6, 26)
 
@@ -110,14 +110,7 @@ def test_funders_are_asked_once_a_year_about_the_year_before(org_a: Organisation
 
 
 def _launch(org: Organisation, key: str, session: object, day: dt.date = TODAY) -> Campaign:
-    with time_machine.travel(at(day), tick=False):
-        services.ensure_defaults(org)
-        return services.launch_campaign(
-            Questionnaire.objects.get(organisation=org, key=key),
-            acting_user=None,
-            now=at(day),
-            session=session,  # type: ignore[arg-type]
-        )
+    return launch(org, key, session, day)  # type: ignore[arg-type]
 
 
 def test_the_check_in_says_it_is_not_anonymous_and_keeps_who_answered_and_the_day(

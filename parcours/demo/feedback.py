@@ -79,6 +79,7 @@ def build_feedback_demo(
                 campaign = services.launch_campaign(
                     q[key], acting_user=None, now=_at(session.end_date, 17), session=session
                 )
+                services.send_invitations(campaign, now=_at(session.end_date, 17))
                 _answer_all(campaign, rng, share=0.8, day=session.end_date + dt.timedelta(days=1))
                 campaigns += 1
     running = (
@@ -93,6 +94,7 @@ def build_feedback_demo(
         checkin = services.launch_campaign(
             q["point-mi-parcours"], acting_user=None, now=_at(launched, 9), session=running
         )
+        services.send_invitations(checkin, now=_at(launched, 9))
         campaigns += 1
         items = {i.key: i for i in checkin.version.items.all()}
         for n, invitation in enumerate(

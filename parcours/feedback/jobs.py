@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from parcours.core.jobs import enqueue, handler, periodic
+from parcours.core.jobs import enqueue, handler, periodic, report_progress
 from parcours.core.models import Job, Organisation
 
 RUN = "feedback.run"
@@ -33,3 +33,17 @@ def run(job: Job) -> dict[str, Any]:
     campaigns = schedule_due(organisation, now=now)
     reminders = send_due_reminders(organisation, now=now)
     return {"campaigns": len(campaigns), "reminders": reminders}
+
+
+@handler("feedback.send_invitations")
+def send_invitations(job: Job) -> dict[str, Any]:
+    from parcours.feedback.models import Campaign
+    from parcours.feedback.services import send_invitations as send
+
+    campaign = Campaign.objects.get(pk=job.payload["campaign"])
+    sent = send(
+        campaign,
+        now=timezone.now(),
+        progress=lambda done, total: report_progress(job, done, total, "invitations"),
+    )
+    return {"sent": sent}

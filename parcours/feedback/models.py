@@ -338,9 +338,11 @@ class AnonymousAnswer(AnswerBase):
     response = models.ForeignKey(
         AnonymousResponse, on_delete=models.CASCADE, related_name="answers"
     )
+    # (the campaign again, so that results count answers without a join)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        indexes = [models.Index(fields=["item", "number"])]
+        indexes = [models.Index(fields=["campaign", "item", "trainer", "number"])]
 
     def __str__(self) -> str:
         return str(_("réponse anonyme"))
@@ -372,9 +374,11 @@ class AttributedAnswer(AnswerBase):
     response = models.ForeignKey(
         AttributedResponse, on_delete=models.CASCADE, related_name="answers"
     )
+    # (the campaign again, so that results count answers without a join)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        indexes = [models.Index(fields=["item", "number"])]
+        indexes = [models.Index(fields=["campaign", "item", "trainer", "number"])]
 
     def __str__(self) -> str:
         return f"{self.item.key}={self.number if self.number is not None else self.text[:20]}"

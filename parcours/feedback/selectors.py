@@ -166,21 +166,28 @@ def results(organisation: Organisation, campaigns: QuerySet[Campaign]) -> Result
     counts: dict[tuple[int, int | None], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     answered: dict[tuple[int, int | None], int] = defaultdict(int)
     texts: list[str] = []
+    multiple = set(
+        Item.objects.filter(version__campaigns__in=ids, kind=ItemKind.MULTIPLE).values_list(
+            "pk", flat=True
+        )
+    )
     for model in (AnonymousAnswer, AttributedAnswer):
-        rows = model.objects.filter(response__campaign_id__in=ids)
+        rows = model.objects.filter(campaign_id__in=ids)
         for item_id, trainer_id, number, n in (
-            rows.filter(number__isnull=False)
-            .values_list("item_id", "trainer_id", "number")
-            .annotate(n=Count("pk"))
-            .order_by()
+            rows.values_list("item_id", "trainer_id", "number").annotate(n=Count("pk")).order_by()
         ):
-            counts[(item_id, trainer_id)][number] += n
-        for item_id, trainer_id, n in (
-            rows.values_list("item_id", "trainer_id")
-            .annotate(n=Count("response_id", distinct=True))
-            .order_by()
-        ):
-            answered[(item_id, trainer_id)] += n
+            if number is not None:
+                counts[(item_id, trainer_id)][number] += n
+            if item_id not in multiple:  # one row per respondent
+                answered[(item_id, trainer_id)] += n
+        if multiple:
+            for item_id, trainer_id, n in (
+                rows.filter(item_id__in=multiple)
+                .values_list("item_id", "trainer_id")
+                .annotate(n=Count("response_id", distinct=True))
+                .order_by()
+            ):
+                answered[(item_id, trainer_id)] += n
         texts.extend(
             rows.filter(number__isnull=True).exclude(text="").values_list("text", flat=True)
         )

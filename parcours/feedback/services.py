@@ -9,6 +9,7 @@ import random
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parcours.core import journal
+from parcours.core import jobs, journal
 from parcours.core.models import JournalAction, Organisation, User
 from parcours.feedback import defaults
 from parcours.feedback.models import (
@@ -45,6 +46,7 @@ from parcours.programmes.models import Session, Trainer
 # Anonymous answers are kept in shuffled batches of this size (the last one of a day may
 # be smaller): the rows of an open batch are rewritten in a new random order at each answer.
 BATCH = 20
+SEND_INVITATIONS = "feedback.send_invitations"
 _shuffle = random.SystemRandom().shuffle
 
 
@@ -333,20 +335,12 @@ def launch_campaign(
             funder=r.funder,
             token=secrets.token_urlsafe(32),
             state=InvitationState.SENT if r.email else InvitationState.UNREACHABLE,
-            sent_at=now if r.email else None,
             expires_at=expires_at,
         )
         for r in recipients(questionnaire, session, period)
     ]
     Invitation.objects.bulk_create(invitations, batch_size=2000)
-    reachable = [i for i in invitations if i.email]
-    InvitationEvent.objects.bulk_create(
-        (
-            InvitationEvent(invitation=i, kind=EventKind.SENT, day=campaign.launched_on, at=now)
-            for i in reachable
-        ),
-        batch_size=2000,
-    )
+    reachable = sum(1 for i in invitations if i.email)
     journal.record(
         JournalAction.CREATE,
         campaign,
@@ -354,15 +348,54 @@ def launch_campaign(
         acting_user=acting_user,
         changes={
             **journal.diff({}, journal.snapshot(campaign)),
-            "invitations": [None, len(reachable)],
-            "non_sollicitables": [None, len(invitations) - len(reachable)],
+            "invitations": [None, reachable],
+            "non_sollicitables": [None, len(invitations) - reachable],
         },
         verb="feedback.campaign_launched",
     )
-    for invitation in reachable:
-        invitation.campaign = campaign
-        _queue(invitation, 0, acting_user)
+    if reachable:
+        jobs.enqueue(
+            SEND_INVITATIONS,
+            {"campaign": campaign.pk},
+            organisation=organisation,
+            created_by=acting_user,
+            dedupe_key=f"{SEND_INVITATIONS}:{campaign.pk}",
+        )
     return campaign
+
+
+def send_invitations(
+    campaign: Campaign, *, now: dt.datetime, chunk: int = 500, progress: Any = None
+) -> int:
+    """Queue the invitation e-mails of a campaign not sent yet, through the outbox, a
+    chunk per transaction (run by the worker; a rerun after a crash sends the rest)."""
+    sent = 0
+    campaign = Campaign.objects.select_related("questionnaire", "session", "organisation").get(
+        pk=campaign.pk
+    )
+    pending = Invitation.objects.filter(
+        campaign=campaign, state=InvitationState.SENT, sent_at__isnull=True
+    ).exclude(email="")
+    total = pending.count()
+    while True:
+        with transaction.atomic():
+            batch = list(pending.select_for_update().order_by("pk")[:chunk])
+            if not batch:
+                return sent
+            for invitation in batch:
+                invitation.campaign = campaign
+                invitation.sent_at = now
+                _queue(invitation, 0, campaign.launched_by)
+            Invitation.objects.filter(pk__in=[i.pk for i in batch]).update(sent_at=now)
+            InvitationEvent.objects.bulk_create(
+                InvitationEvent(
+                    invitation=i, kind=EventKind.SENT, day=timezone.localdate(now), at=now
+                )
+                for i in batch
+            )
+        sent += len(batch)
+        if progress is not None:
+            progress(sent, total)
 
 
 def schedule_due(organisation: Organisation, *, now: dt.datetime) -> list[Campaign]:
@@ -571,7 +604,14 @@ def _store_anonymous(campaign: Campaign, day: dt.date, parsed: Parsed) -> None:
     ]
     AnonymousResponse.objects.bulk_create(responses)
     answers = [
-        AnonymousAnswer(response=r, item_id=item, trainer_id=trainer, number=number, text=text)
+        AnonymousAnswer(
+            response=r,
+            campaign=campaign,
+            item_id=item,
+            trainer_id=trainer,
+            number=number,
+            text=text,
+        )
         for r, rows in zip(responses, batch, strict=True)
         for item, trainer, number, text in rows
     ]
@@ -619,7 +659,12 @@ def submit(invitation: Invitation, data: Mapping[str, Sequence[str]], *, now: dt
     )
     AttributedAnswer.objects.bulk_create(
         AttributedAnswer(
-            response=response, item_id=item, trainer_id=trainer, number=number, text=text
+            response=response,
+            campaign=campaign,
+            item_id=item,
+            trainer_id=trainer,
+            number=number,
+            text=text,
         )
         for item, trainer, number, text in parsed
     )
