@@ -2,13 +2,15 @@
 200,000 anonymous answers aggregated, against a plain SQL aggregation of the same rows.
 
     .venv/bin/python bench/feedback_scale.py [--invitations 20000] [--answers 200000]
-        [--postgres URL]
+        [--postgres URL] [--send 1]
 
 Runs in a scratch database: a SQLite file in a temporary directory by default, or, with
 --postgres postgres://user@host:port/name, that PostgreSQL database (created, then
 dropped). It times:
-  - launching the campaign: recipients read, 20,000 invitations written and 20,000
-    e-mails queued in the outbox with their journal entries (one transaction);
+  - launching the campaign: recipients read, 20,000 invitations written with their
+    personal tokens, and the sending job queued (one transaction);
+  - with --send 1, that job: 20,000 e-mails queued in the outbox, each with its journal
+    entry and its delivery job (a chunk of 500 per transaction);
   - the floor: one SQL query counting the answers per item and value for the campaign,
     rows fetched by the client;
   - `selectors.results` for the campaign (counts, respondents per item, verbatims, the
@@ -50,6 +52,9 @@ def main() -> None:
     parser.add_argument("--invitations", type=int, default=20_000)
     parser.add_argument("--answers", type=int, default=200_000)
     parser.add_argument("--postgres")
+    parser.add_argument(
+        "--send", type=int, default=0, help="also run the job that queues the e-mails (1)"
+    )
     args = parser.parse_args()
     scratch = tempfile.mkdtemp(prefix="parcours-bench-feedback-")
     os.environ["DATABASE_URL"] = args.postgres or f"sqlite:///{scratch}/bench.sqlite3"
@@ -129,7 +134,16 @@ def run(args, connection, client_class) -> None:  # type: ignore[no-untyped-def,
     )
     launch = time.perf_counter() - start
     queued = Invitation.objects.filter(campaign=campaign, state=InvitationState.SENT).count()
-    print(f"campaign launched: {queued} invitations and e-mails queued in {launch:.1f} s")
+    print(
+        f"campaign launched: {queued} invitations written, their sending job queued, in {launch:.1f} s"
+    )
+    if args.send:
+        start = time.perf_counter()
+        sent = services.send_invitations(campaign, now=timezone.now())
+        took = time.perf_counter() - start
+        print(
+            f"sending job: {sent} e-mails queued in the outbox (with journal entries) in {took:.1f} s ({took / max(sent, 1) * 1000:.1f} ms each)"
+        )
 
     # Answers written in bulk (the answering path itself is one small transaction each).
     items = list(campaign.version.items.all())
@@ -198,7 +212,7 @@ def run(args, connection, client_class) -> None:  # type: ignore[no-untyped-def,
         f"selectors.results (with respondents per item, verbatims, k rule): {t_results * 1000:.0f} ms ({t_results / t_floor:.1f}x the floor)"
     )
     print(
-        f"results page, whole request (query, charts, template, 20,000 invitations listed): {t_page * 1000:.0f} ms"
+        f"results page, whole request (query, charts, template, its first 300 invitations listed): {t_page * 1000:.0f} ms"
     )
 
 
