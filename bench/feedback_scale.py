@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 FLOOR = """
 SELECT a.item_id, a.number, count(*)
-FROM feedback_anonymousanswer a JOIN feedback_anonymousresponse r ON r.id = a.response_id
-WHERE r.campaign_id = %s AND a.number IS NOT NULL
+FROM feedback_anonymousanswer a
+WHERE a.campaign_id = %s AND a.number IS NOT NULL
 GROUP BY a.item_id, a.number
 """
 
@@ -162,12 +162,19 @@ def run(args, connection, client_class) -> None:  # type: ignore[no-untyped-def,
         for r in batch:
             for item in closed:
                 values = [n for n, _label in item.choices()]
-                rows.append(AnonymousAnswer(response=r, item=item, number=rng.choice(values)))
+                rows.append(
+                    AnonymousAnswer(
+                        response=r, campaign=campaign, item=item, number=rng.choice(values)
+                    )
+                )
             text_item = next(i for i in items if i.kind == ItemKind.TEXT)
             if rng.random() < 0.05:
                 rows.append(
                     AnonymousAnswer(
-                        response=r, item=text_item, text=f"Commentaire {rng.randrange(10**6)}"
+                        response=r,
+                        campaign=campaign,
+                        item=text_item,
+                        text=f"Commentaire {rng.randrange(10**6)}",
                     )
                 )
             if len(rows) > 20000:
@@ -185,14 +192,7 @@ def run(args, connection, client_class) -> None:  # type: ignore[no-untyped-def,
 
     def floor() -> None:
         with connection.cursor() as cursor:
-            cursor.execute(
-                FLOOR,
-                [
-                    campaign.pk.hex
-                    if connection.vendor == "sqlite" and hasattr(campaign.pk, "hex")
-                    else campaign.pk
-                ],
-            )
+            cursor.execute(FLOOR, [campaign.pk])
             cursor.fetchall()
 
     def aggregate() -> None:
