@@ -166,15 +166,14 @@ def results(organisation: Organisation, campaigns: QuerySet[Campaign]) -> Result
     counts: dict[tuple[int, int | None], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     answered: dict[tuple[int, int | None], int] = defaultdict(int)
     texts: list[str] = []
-    multiple = set(
-        Item.objects.filter(version__campaigns__in=ids, kind=ItemKind.MULTIPLE).values_list(
-            "pk", flat=True
-        )
-    )
+    kinds = dict(Item.objects.filter(version__campaigns__in=ids).values_list("pk", "kind"))
+    multiple = {pk for pk, kind in kinds.items() if kind == ItemKind.MULTIPLE}
+    free_text = {pk for pk, kind in kinds.items() if kind == ItemKind.TEXT}
     for model in (AnonymousAnswer, AttributedAnswer):
         rows = model.objects.filter(campaign_id__in=ids)
         for item_id, trainer_id, number, n in (
-            rows.values_list("item_id", "trainer_id", "number").annotate(n=Count("pk")).order_by()
+            # (count(*): read from the index alone)
+            rows.values_list("item_id", "trainer_id", "number").annotate(n=Count("*")).order_by()
         ):
             if number is not None:
                 counts[(item_id, trainer_id)][number] += n
@@ -189,7 +188,7 @@ def results(organisation: Organisation, campaigns: QuerySet[Campaign]) -> Result
             ):
                 answered[(item_id, trainer_id)] += n
         texts.extend(
-            rows.filter(number__isnull=True).exclude(text="").values_list("text", flat=True)
+            rows.filter(item_id__in=free_text).exclude(text="").values_list("text", flat=True)
         )
     items = {
         i.pk: i
