@@ -56,7 +56,9 @@ def build_feedback_demo(
     services.ensure_defaults(organisation)
     q = {x.key: x for x in Questionnaire.objects.filter(organisation=organisation)}
     past = list(
-        Session.objects.filter(organisation=organisation, end_date__lt=today - dt.timedelta(days=3))
+        Session.objects.filter(
+            organisation=organisation, end_date__lt=today - dt.timedelta(days=40)
+        )
         .annotate(
             reachable=Count("enrolments", filter=Q(enrolments__funder__isnull=False))
             + Count(
@@ -79,7 +81,7 @@ def build_feedback_demo(
                 campaign = services.launch_campaign(
                     q[key], acting_user=None, now=_at(session.end_date, 17), session=session
                 )
-                services.send_invitations(campaign, now=_at(session.end_date, 17))
+                services.send_invitations(campaign, now=_at(session.end_date, 17), deliver=False)
                 _answer_all(campaign, rng, share=0.8, day=session.end_date + dt.timedelta(days=1))
                 campaigns += 1
     running = (
@@ -94,7 +96,7 @@ def build_feedback_demo(
         checkin = services.launch_campaign(
             q["point-mi-parcours"], acting_user=None, now=_at(launched, 9), session=running
         )
-        services.send_invitations(checkin, now=_at(launched, 9))
+        services.send_invitations(checkin, now=_at(launched, 9), deliver=False)
         campaigns += 1
         items = {i.key: i for i in checkin.version.items.all()}
         for n, invitation in enumerate(
@@ -110,8 +112,8 @@ def build_feedback_demo(
                 data[f"q{items['besoin'].pk}"] = [
                     "Je n'arrive plus à concilier la formation et mon travail."
                 ]
-            if stopping or rng.random() < 0.7:
-                services.submit(
-                    invitation, data, now=_at(min(today, launched + dt.timedelta(days=2)), 12)
-                )
+            # (everyone answers: the demo leaves no reminder due)
+            services.submit(
+                invitation, data, now=_at(min(today, launched + dt.timedelta(days=2)), 12)
+            )
     return {"feedback_campaigns": campaigns}

@@ -365,10 +365,16 @@ def launch_campaign(
 
 
 def send_invitations(
-    campaign: Campaign, *, now: dt.datetime, chunk: int = 500, progress: Any = None
+    campaign: Campaign,
+    *,
+    now: dt.datetime,
+    chunk: int = 500,
+    progress: Any = None,
+    deliver: bool = True,
 ) -> int:
     """Queue the invitation e-mails of a campaign not sent yet, through the outbox, a
-    chunk per transaction (run by the worker; a rerun after a crash sends the rest)."""
+    chunk per transaction (run by the worker; a rerun after a crash sends the rest).
+    deliver=False records them as sent without e-mail: only the demo's past does that."""
     sent = 0
     campaign = Campaign.objects.select_related("questionnaire", "session", "organisation").get(
         pk=campaign.pk
@@ -385,7 +391,8 @@ def send_invitations(
             for invitation in batch:
                 invitation.campaign = campaign
                 invitation.sent_at = now
-                _queue(invitation, 0, campaign.launched_by)
+                if deliver:
+                    _queue(invitation, 0, campaign.launched_by)
             Invitation.objects.filter(pk__in=[i.pk for i in batch]).update(sent_at=now)
             InvitationEvent.objects.bulk_create(
                 InvitationEvent(
