@@ -5,6 +5,7 @@ pages: a group with fewer than k respondents has no breakdown."""
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
@@ -83,7 +84,7 @@ class FeedbackView(APIView):
 
 
 class CampaignList(FeedbackView):
-    @extend_schema(responses={200: serializers.DictField()}, summary="Campagnes de questionnaires")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Campagnes de questionnaires")
     def get(self, request: Request) -> Response:
         campaigns = campaigns_for_user(request.user).select_related("questionnaire", "version")
         rows = [
@@ -94,9 +95,7 @@ class CampaignList(FeedbackView):
 
 
 class CampaignResults(FeedbackView):
-    @extend_schema(
-        responses={200: serializers.DictField()}, summary="Résultats agrégés d'une campagne"
-    )
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Résultats agrégés d'une campagne")
     def get(self, request: Request, pk: int) -> Response:
         campaign = campaigns_for_user(request.user).filter(pk=pk).first()
         if campaign is None:
@@ -113,7 +112,7 @@ class Results(FeedbackView):
             OpenApiParameter("from", str),
             OpenApiParameter("to", str),
         ],
-        responses={200: serializers.DictField()},
+        responses={200: OpenApiTypes.OBJECT},
         summary="Résultats agrégés (seuil d'anonymat k)",
     )
     def get(self, request: Request) -> Response:
