@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "parcours.activity",
     "parcours.engagement",
     "parcours.messaging",
+    "parcours.feedback",
     "parcours.followup",
     "parcours.safeguarding",
     "parcours.portal",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("parcours.engagement.urls")),
     path("", include("parcours.messaging.urls")),
     path("", include("parcours.followup.urls")),
+    path("", include("parcours.feedback.urls")),
     path("", include("parcours.safeguarding.urls")),
     path("", include("parcours.portal.urls")),
     path("api/v1/", include("parcours.api.urls")),

@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import DefaultRouter
 
-from parcours.api import views
+from parcours.api import feedback, views
 
 app_name = "api"
 
@@ -15,5 +15,12 @@ router.register("attendance", views.AttendanceViewSet, basename="attendance")
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
+    path("feedback/campaigns/", feedback.CampaignList.as_view(), name="feedback_campaigns"),
+    path(
+        "feedback/campaigns/<int:pk>/results/",
+        feedback.CampaignResults.as_view(),
+        name="feedback_campaign_results",
+    ),
+    path("feedback/results/", feedback.Results.as_view(), name="feedback_results"),
     *router.urls,
 ]

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from parcours.attendance.signing import selectors as signing_selectors
+from parcours.feedback.selectors import pending_invitations_for_learner
 from parcours.learners.models import Learner
 from parcours.portal.sections import Section, register
 
@@ -22,7 +23,14 @@ def attendance(learner: Learner, now: dt.datetime) -> dict[str, Any] | None:
     return {"overview": signing_selectors.portal_overview(learner, now)}
 
 
+def questionnaires(learner: Learner, now: dt.datetime) -> dict[str, Any] | None:
+    """The questionnaires the learner still has to answer (personal links still valid)."""
+    pending = pending_invitations_for_learner(learner, now)
+    return {"questionnaires": pending} if pending else None
+
+
 def register_all() -> None:
+    register(Section("questionnaires", 5, "portal/sections/questionnaires.html", questionnaires))
     register(Section("adaptations", 10, "portal/sections/adaptations.html", adaptations))
     register(Section("safeguarding", 20, "portal/sections/safeguarding.html", safeguarding))
     register(Section("attendance", 30, "portal/sections/attendance.html", attendance))

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedbackConfig(AppConfig):
+    name = "parcours.feedback"
+    label = "feedback"
+    verbose_name = _("Appréciations des parties prenantes")
+
+    def ready(self) -> None:
+        from parcours.core.menu import MenuLink, register
+        from parcours.feedback import jobs  # noqa: F401 (registers scheduling and reminders)
+
+        register(
+            MenuLink(
+                "qualite",
+                _("Questionnaires"),
+                "feedback:index",
+                order=20,
+                capability="journal.view",
+            )
+        )
