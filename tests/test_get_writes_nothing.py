@@ -76,9 +76,9 @@ def test_a_new_organisation_has_its_defaults_from_the_start(db: None) -> None:
 @pytest.mark.parametrize(
     ("app", "migration"),
     [
-        ("safeguarding", "0002_default_procedures"),
-        ("followup", "0003_default_procedures"),
-        ("messaging", "0002_default_templates"),
+        ("safeguarding", "0003_default_procedures"),
+        ("followup", "0005_default_procedures"),
+        ("messaging", "0003_default_templates"),
     ],
 )
 def test_the_data_migrations_give_older_organisations_their_defaults(
