@@ -116,4 +116,10 @@ def build_feedback_demo(
             services.submit(
                 invitation, data, now=_at(min(today, launched + dt.timedelta(days=2)), 12)
             )
+    # The campaigns the rules call for today are launched as part of the demo's past, so
+    # that the demo's worker does not mail its fictitious people on its first pass.
+    now = _at(today, 6)
+    for campaign in services.schedule_due(organisation, now=now):
+        services.send_invitations(campaign, now=now, deliver=False)
+        campaigns += 1
     return {"feedback_campaigns": campaigns}
