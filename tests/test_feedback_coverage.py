@@ -13,9 +13,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
-from parcours.core.demo import build_demo
 
 from parcours.core.models import User
+from parcours.demo.builder import build_demo
 from parcours.feedback.models import AttributedAnswer, Campaign
 from parcours.programmes.models import Session
 from tests.feedback_support import at
