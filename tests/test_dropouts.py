@@ -215,7 +215,8 @@ def test_one_dropout_rate_on_the_dashboard_and_the_statistics(cohort: World, dir
     with time_machine.travel(dt.datetime(2026, 6, 30, 12, tzinfo=dt.UTC), tick=False):
         home = as_director.get("/")
         stats = as_director.get(reverse("followup:dropout_stats"))  # by default: the year so far
-    assert (home.context["dropouts_this_year"], home.context["dropout_rate"]) == (3, 50.0)
+    figures = next(p for p in home.context["panels"] if p["key"] == "learners.figures")
+    assert (figures["dropouts_this_year"], figures["dropout_rate"]) == (3, 50.0)
     total = stats.context["stats"].total
     assert (total.dropouts, total.rate) == (3, 50.0)
     definition = (

@@ -50,6 +50,7 @@ EXPORT_URLS = {
     "import_template_xlsx",
     "import_errors",
     "import_errors_xlsx",
+    "feedback:results_xlsx",
 }
 
 
@@ -268,3 +269,32 @@ def test_the_writer_neutralises_text_but_not_numbers() -> None:
     ]
     exchange = exports.csv_text(["h"], [[Decimal("0.25")], ["=x"]], dialect=exports.EXCHANGE)
     assert exchange == "h\n0.25\n'=x\n"
+
+
+def test_the_survey_results_workbook_neutralises_every_hostile_value(org_a, director) -> None:
+    from django.test import Client
+
+    from parcours.programmes.models import Session
+    from tests.feedback_support import at, build_cohort, launch, post_answers
+
+    end = dt.date(2026, 6, 26)
+    cohort = build_cohort(org_a, end=end, learners=5, prefix="H")
+    Session.objects.filter(pk=cohort.session.pk).update(title=SESSION_TITLE)
+    campaign = launch(org_a, "apprenant-a-chaud", cohort.session, end)
+    for i, invitation in enumerate(campaign.invitations.order_by("name")):
+        with time_machine.travel(at(end + dt.timedelta(days=1), 9, i), tick=False):
+            answers = {"global": "4", "recommandation": "8", "commentaire": f"=1+{i}"}
+            assert post_answers(Client(), invitation, answers).status_code == 200
+    with time_machine.travel(at(end + dt.timedelta(days=2)), tick=False):
+        response = login(director).get(
+            reverse("feedback:results_xlsx") + f"?session={cohort.session.pk}"
+        )
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    cells = []
+    for sheet in book.worksheets:
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        assert_safe_cells(rows)
+        cells += [c for row in rows for c in row]
+    assert "'=1+0" in cells  # a verbatim (5 respondents: shown), as text
+    assert any(isinstance(c, str) and c.startswith("'=HYPERLINK") for c in cells)

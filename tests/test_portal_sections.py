@@ -88,4 +88,5 @@ def test_a_registered_section_is_a_block_of_the_page_in_its_order(
 
 def test_the_built_in_sections_are_registered_in_reading_order() -> None:
     keys = [s.key for s in sections.sections()]
-    assert keys[:3] == ["adaptations", "safeguarding", "attendance"]
+    # The questionnaires still to answer come first, then the built-in blocks.
+    assert keys[:4] == ["questionnaires", "adaptations", "safeguarding", "attendance"]

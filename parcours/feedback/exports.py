@@ -1,11 +1,9 @@
 """The XLSX export of results and the PDF summary of a session. Both are built from
 `selectors.results`, so the k rule holds in them exactly as in the pages.
 
-The XLSX is written by `write_xlsx` alone: the day lib gains the product's safe writer,
-only that function changes.
+The XLSX goes through the product's one safe writer (`parcours.lib.exports`).
 """
 
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,31 +14,13 @@ from django.utils.translation import gettext as _
 from parcours.core import journal_chain
 from parcours.feedback import charts
 from parcours.feedback.selectors import Results
-from parcours.lib import pdf
+from parcours.lib import exports, pdf
 from parcours.programmes.models import Session
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: Any) -> Any:
-    """Text cells that a spreadsheet would run as a formula are neutralised."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def write_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    for title, header, rows in sheets:
-        sheet = book.create_sheet(title[:31])
-        sheet.append(list(header))
-        for row in rows:
-            sheet.append([_safe(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """The workbook, through the product's one safe writer (formula cells neutralised)."""
+    return exports.xlsx_book(sheets)
 
 
 def results_xlsx(title: str, results: Results) -> bytes:

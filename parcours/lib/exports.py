@@ -126,31 +126,39 @@ def _xlsx_value(value: Any) -> Any:
     return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
-def xlsx_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]], *, sheet: str = "") -> bytes:
-    """A one-sheet XLSX workbook: a bold header row, then the rows; texts as text cells."""
+Sheet = tuple[str, Iterable[str], Iterable[Iterable[Any]]]
+
+
+def xlsx_book(sheets: Iterable[Sheet]) -> bytes:
+    """An XLSX workbook of (title, header, rows) sheets: a bold, frozen header row, then
+    the rows; texts as text cells, neutralised."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(title=(sheet or "Export")[:31])
-    worksheet.freeze_panes = "A2"
     bold = Font(bold=True)
-
-    header_cells = []
-    for name in header:
-        cell = WriteOnlyCell(worksheet, value=_xlsx_value(name))
-        cell.font = bold
-        header_cells.append(cell)
-
-    worksheet.append(header_cells)
-    for row in rows:
-        # Plain values: openpyxl writes a text as a text unless it starts with "=",
-        # which a neutralised text never does.
-        worksheet.append([_xlsx_value(v) for v in row])
+    for title, header, rows in sheets:
+        worksheet = workbook.create_sheet(title=(title or "Export")[:31])
+        worksheet.freeze_panes = "A2"
+        header_cells = []
+        for name in header:
+            cell = WriteOnlyCell(worksheet, value=_xlsx_value(name))
+            cell.font = bold
+            header_cells.append(cell)
+        worksheet.append(header_cells)
+        for row in rows:
+            # Plain values: openpyxl writes a text as a text unless it starts with "=",
+            # which a neutralised text never does.
+            worksheet.append([_xlsx_value(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]], *, sheet: str = "") -> bytes:
+    """A one-sheet XLSX workbook (see `xlsx_book`)."""
+    return xlsx_book([(sheet, header, rows)])
 
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
