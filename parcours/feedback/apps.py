@@ -8,8 +8,13 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Appréciations des parties prenantes")
 
     def ready(self) -> None:
+        from parcours.core.hooks import on_organisation_created
         from parcours.core.menu import MenuLink, register
         from parcours.feedback import jobs  # noqa: F401 (registers scheduling and reminders)
+        from parcours.feedback import services as feedback_services
+
+        # A new organisation starts with the shipped questionnaires (never made on a GET).
+        on_organisation_created(feedback_services.organisation_created)
 
         register(
             MenuLink(

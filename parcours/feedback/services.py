@@ -64,6 +64,11 @@ class InvalidAnswers(Exception):
 
 
 @transaction.atomic
+def organisation_created(organisation: Organisation, acting_user: User | None) -> None:
+    """A new organisation starts with the shipped questionnaires and its settings."""
+    ensure_defaults(organisation, acting_user=acting_user)
+
+
 def ensure_defaults(organisation: Organisation, *, acting_user: User | None = None) -> None:
     """The organisation's copy of the shipped questionnaires and its settings, if missing."""
     FeedbackSettings.objects.get_or_create(
