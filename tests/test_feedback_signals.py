@@ -19,6 +19,7 @@ from parcours.feedback import triage
 from parcours.feedback.models import (
     AnonymousAnswer,
     AttributedAnswer,
+    AttributedResponse,
     Audience,
     Campaign,
     TriageDecision,
@@ -28,7 +29,7 @@ from parcours.followup.models import CaseSignal, CaseStatus, FollowupCase, Trigg
 from parcours.followup.services import cases as case_services
 from tests.conftest import login
 from tests.feedback_support import Cohort, at, build_cohort, launch, post_answers
-from tests.test_risk_engine import risk_json
+from tests.test_risk_engine import risk_json, truncate_at
 
 END = dt.date(2026, 5, 29)  # the session runs 60 days, from 30 March
 CHECKIN = dt.date(2026, 4, 14)
@@ -82,6 +83,11 @@ def test_thinking_of_stopping_is_a_reason_in_parcours_risk_and_read_only_from_it
     after = reasons(D + dt.timedelta(days=1))
     assert "A répondu envisager d'arrêter le 17/04/2026" in after["F-L2"]
     assert STOPPING in after["F-L0"]
+    # What the database held on D gives the same risk: nothing later was read.
+    full = risk_json("--as-of", D.isoformat())
+    truncate_at(D)
+    assert AttributedResponse.objects.count() == 2
+    assert risk_json("--as-of", D.isoformat()) == full
     # Before the check-in, nobody has a check-in signal.
     before = compute_signals(cohort.session.organisation, D - dt.timedelta(days=1))
     assert all(math.isnan(v) for v in before.columns["thinking_of_stopping"])
