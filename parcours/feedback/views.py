@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from parcours.core.models import User
 from parcours.feedback import charts, exports, selectors, services, triage
 from parcours.feedback.access import (
     campaigns_for_user,
@@ -121,7 +122,7 @@ def triage_view(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_campaign_for_user(request.user, pk)
     outcome = request.POST.get("outcome", "")
     note = request.POST.get("note", "")
-    user = request.user
+    user: User = request.user  # type: ignore[assignment]
     try:
         if request.POST.get("answer"):
             answer = get_object_or_404(
@@ -134,14 +135,14 @@ def triage_view(request: HttpRequest, pk: int) -> HttpResponse:
                 outcome=outcome,
                 acting_user=user,
                 as_of=timezone.localdate(),
-                note=note,  # type: ignore[arg-type]
+                note=note,
             )
         else:
             decision = triage.triage_comment(
                 campaign,
                 request.POST.get("comment", ""),
                 outcome=outcome,
-                acting_user=user,  # type: ignore[arg-type]
+                acting_user=user,
                 as_of=timezone.localdate(),
                 note=note,
             )
