@@ -133,6 +133,7 @@ class TriggerKind(models.TextChoices):
     TUTOR_ALERT = "tuteur", _("Alerte du tuteur ou de l'entreprise")
     LEARNER_REQUEST = "demande", _("Demande de l'apprenant")
     THINKING_OF_STOPPING = "arret", _("L'apprenant envisage d'arrêter (point d'étape)")
+    # (opened from feedback's triage: a person turned a questionnaire answer into a case)
     FEEDBACK = "appreciation", _("Réponse à un questionnaire (tri par l'équipe)")
     MANUAL = "manuel", _("Ouverture manuelle par l'équipe")
 
@@ -145,12 +146,7 @@ AUTOMATIC_KINDS = {
     TriggerKind.MISSED_ASSESSMENT,
     TriggerKind.THINKING_OF_STOPPING,
 }
-MANUAL_KINDS = {
-    TriggerKind.MANUAL,
-    TriggerKind.LEARNER_REQUEST,
-    TriggerKind.TUTOR_ALERT,
-    TriggerKind.FEEDBACK,
-}
+MANUAL_KINDS = {TriggerKind.MANUAL, TriggerKind.LEARNER_REQUEST, TriggerKind.TUTOR_ALERT}
 
 
 class Trigger(TenantModel):
