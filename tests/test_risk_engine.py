@@ -16,6 +16,7 @@ from parcours.core.models import JournalEntry, Organisation
 from parcours.engagement import scoring
 from parcours.engagement.models import RiskModel, RiskScore
 from parcours.engagement.signals import compute_signals
+from parcours.feedback.models import AttributedResponse
 from parcours.followup.models import Call, CallOutcome, LiaisonSheet, TriggerKind
 from parcours.followup.services import cases as case_services
 from parcours.learners import services as learner_services
@@ -232,6 +233,7 @@ def truncate_at(day: dt.date) -> None:
     Message.objects.filter(sent_at__gte=cut).delete()
     Call.objects.filter(called_at__gte=cut).delete()
     LiaisonSheet.objects.filter(submitted_at__gte=cut).delete()
+    AttributedResponse.objects.filter(day__gt=day).delete()  # (the check-in's answers)
     Enrolment.objects.filter(enrolled_on__gt=day).delete()
     Enrolment.objects.filter(ended_on__gt=day).update(
         status="en_cours", ended_on=None, end_reason=""

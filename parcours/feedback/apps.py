@@ -25,3 +25,9 @@ class FeedbackConfig(AppConfig):
                 capability="journal.view",
             )
         )
+        from parcours.core.signals import register as register_signal
+        from parcours.feedback import triage
+        from parcours.feedback.signals import PROVIDER
+
+        register_signal(PROVIDER)  # the mid-session check-in's signals
+        triage.register_journal_text()

@@ -399,3 +399,48 @@ class SummaryShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} · {self.shared_at:%d/%m/%Y}"
+
+
+class TriageOutcome(models.TextChoices):
+    CASE = "dossier", _("Dossier de suivi")
+    COMPLAINT = "reclamation", _("Réclamation")
+    IMPROVEMENT = "amelioration", _("Suggestion d'amélioration")
+    DISMISSED = "sans_suite", _("Sans suite")
+
+
+class TriageDecision(models.Model):
+    """A person's decision on a low score or a comment (see parcours.feedback.triage).
+
+    An attributable answer is linked; an anonymous one is not (its rows are rewritten
+    while their batch fills, and a link would be a way back to them): the decision keeps
+    a copy of the score or the comment, and the day only. `reference` and `url` name what
+    the decision opened (a follow-up case...), filled by the hook the app that handles
+    the outcome registered; empty while that app does not exist yet.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="triage")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    answer = models.ForeignKey(
+        AttributedAnswer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="triage",
+    )
+    anonymous = models.BooleanField(_("réponse anonyme"), default=False)
+    excerpt = models.TextField(_("réponse"), blank=True)
+    outcome = models.CharField(_("suite donnée"), max_length=20, choices=TriageOutcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    reference = models.CharField(_("référence"), max_length=200, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    decided_on = models.DateField(_("décidé le"))
+
+    class Meta:
+        verbose_name = _("décision de tri")
+        verbose_name_plural = _("décisions de tri")
+        ordering = ["-decided_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} · {self.item.text[:60]}"

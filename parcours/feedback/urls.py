@@ -7,6 +7,7 @@ app_name = "feedback"
 urlpatterns = [
     path("questionnaires/", views.index, name="index"),
     path("questionnaires/campagnes/<int:pk>/", views.campaign_detail, name="campaign_detail"),
+    path("questionnaires/campagnes/<int:pk>/tri/", views.triage_view, name="triage"),
     path("questionnaires/resultats/", views.results, name="results"),
     path("questionnaires/resultats/export.xlsx", views.results_xlsx, name="results_xlsx"),
     path("questionnaires/sessions/<int:pk>/", views.session_results, name="session_results"),

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from parcours.feedback import charts, exports, selectors, services
+from parcours.core.models import User
+from parcours.feedback import charts, exports, selectors, services, triage
 from parcours.feedback.access import (
     campaigns_for_user,
     can_manage,
@@ -25,7 +26,7 @@ from parcours.feedback.access import (
     sessions_for_user,
 )
 from parcours.feedback.forms import LaunchForm, PeriodForm, ResultFilterForm, SettingsForm
-from parcours.feedback.models import Campaign, Questionnaire
+from parcours.feedback.models import AttributedAnswer, Campaign, Questionnaire, TriageOutcome
 from parcours.lib.pdf import pdf_response
 
 INVITATIONS_SHOWN = 300
@@ -95,8 +96,64 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 0, results.rate.asked + results.rate.unreachable - INVITATIONS_SHOWN
             ),
             "manager": can_manage(request.user),
+            **triage_context(request, campaign),
         },
     )
+
+
+def triage_context(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
+    """The answers to triage (managers only) and the decisions taken."""
+    if not can_manage(request.user):
+        return {}
+    return {
+        "triage_candidates": []
+        if campaign.questionnaire.anonymous
+        else triage.candidates(campaign),
+        "triage_outcomes": TriageOutcome.choices,
+        "triage_decisions": campaign.triage.select_related("item", "decided_by")[:200],
+    }
+
+
+@login_required
+@require_POST
+def triage_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A manager's decision on a low score or a comment of the campaign."""
+    require_manager(request.user)
+    campaign = get_campaign_for_user(request.user, pk)
+    outcome = request.POST.get("outcome", "")
+    note = request.POST.get("note", "")
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        if request.POST.get("answer"):
+            answer = get_object_or_404(
+                AttributedAnswer.objects.select_related("item", "response__enrolment", "campaign"),
+                pk=request.POST["answer"] if request.POST["answer"].isdigit() else -1,
+                campaign=campaign,
+            )
+            decision = triage.triage_answer(
+                answer,
+                outcome=outcome,
+                acting_user=user,
+                as_of=timezone.localdate(),
+                note=note,
+            )
+        else:
+            decision = triage.triage_comment(
+                campaign,
+                request.POST.get("comment", ""),
+                outcome=outcome,
+                acting_user=user,
+                as_of=timezone.localdate(),
+                note=note,
+            )
+    except triage.TriageRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Décision enregistrée : %(outcome)s.") % {"outcome": decision.get_outcome_display()},
+        )
+    return redirect(campaign)
 
 
 def _filtered(request: HttpRequest) -> tuple[Any, ResultFilterForm, selectors.Results, str]:

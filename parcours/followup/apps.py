@@ -97,3 +97,6 @@ class FollowupConfig(AppConfig):
 
         on_organisation_created(procedure_services.organisation_created)
         panels.register()
+        from parcours.followup import triage
+
+        triage.register()  # feedback's triage: an attributable answer opens a case

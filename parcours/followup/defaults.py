@@ -15,8 +15,8 @@ from parcours.followup.models import Action, TriggerKind
 DEFAULT_CHANGE_NOTE = (
     "Procédure par défaut fournie avec Parcours : relance systématique des absences, "
     "de l'inactivité et des évaluations non rendues, suivi renforcé des apprenants à "
-    "risque élevé de décrochage, traitement des alertes des tuteurs et des demandes "
-    "des apprenants."
+    "risque élevé de décrochage ou qui envisagent d'arrêter, traitement des alertes des "
+    "tuteurs, des demandes des apprenants et des réponses aux questionnaires."
 )
 DEFAULT_VALIDATOR_LABEL = "Parcours (version par défaut)"
 
@@ -140,6 +140,23 @@ DEFAULT_PROCEDURE: list[dict[str, Any]] = [
         ],
     },
     {
+        "kind": TriggerKind.THINKING_OF_STOPPING,
+        "steps": [
+            step(
+                Action.CALL,
+                "Appel de l'apprenant qui envisage d'arrêter (point d'étape)",
+                1,
+                escalate=(1, Q),
+            ),
+            step(
+                Action.INTERVIEW,
+                "Entretien individuel : raisons, solutions, adaptations possibles",
+                5,
+                escalate=(2, D),
+            ),
+        ],
+    },
+    {
         "kind": TriggerKind.TUTOR_ALERT,
         "steps": [
             step(Action.CALL, "Appel de l'apprenant à la suite de l'alerte du tuteur", 1),
@@ -159,6 +176,17 @@ DEFAULT_PROCEDURE: list[dict[str, Any]] = [
                 Action.INTERVIEW,
                 "Entretien individuel à la demande de l'apprenant",
                 5,
+                escalate=(3, Q),
+            ),
+        ],
+    },
+    {
+        "kind": TriggerKind.FEEDBACK,
+        "steps": [
+            step(
+                Action.CALL,
+                "Appel de l'apprenant au sujet de sa réponse au questionnaire",
+                3,
                 escalate=(3, Q),
             ),
         ],

@@ -132,6 +132,9 @@ class TriggerKind(models.TextChoices):
     MISSED_ASSESSMENT = "evaluation", _("Évaluation non rendue")
     TUTOR_ALERT = "tuteur", _("Alerte du tuteur ou de l'entreprise")
     LEARNER_REQUEST = "demande", _("Demande de l'apprenant")
+    THINKING_OF_STOPPING = "arret", _("L'apprenant envisage d'arrêter (point d'étape)")
+    # (opened from feedback's triage: a person turned a questionnaire answer into a case)
+    FEEDBACK = "appreciation", _("Réponse à un questionnaire (tri par l'équipe)")
     MANUAL = "manuel", _("Ouverture manuelle par l'équipe")
 
 
@@ -141,6 +144,7 @@ AUTOMATIC_KINDS = {
     TriggerKind.ABSENCES,
     TriggerKind.INACTIVITY,
     TriggerKind.MISSED_ASSESSMENT,
+    TriggerKind.THINKING_OF_STOPPING,
 }
 MANUAL_KINDS = {TriggerKind.MANUAL, TriggerKind.LEARNER_REQUEST, TriggerKind.TUTOR_ALERT}
 

@@ -20,8 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parcours.core.signals import Scope
 from parcours.engagement import selectors as engagement
 from parcours.engagement.models import RiskScore
+from parcours.feedback.signals import latest_checkins
 from parcours.followup.models import (
     RISK_ORDER,
     Call,
@@ -96,6 +98,10 @@ def detect(
     if any(t.kind in SIGNAL_KINDS for t in triggers):
         for d in _signal_detections(organisation, as_of, triggers):
             found.setdefault(d.enrolment_id, []).append(d)
+    stopping = [t for t in triggers if t.kind == TriggerKind.THINKING_OF_STOPPING]
+    if stopping:
+        for d in _stopping_detections(organisation, as_of, stopping[0]):
+            found.setdefault(d.enrolment_id, []).append(d)
     risk_triggers = [t for t in triggers if t.kind == TriggerKind.RISK]
     if risk_triggers:
         for d in _risk_detections(organisation, as_of, risk_triggers):
@@ -163,6 +169,23 @@ def _signal_detections(
                     f"evaluation-{assessment.pk}",
                     missed % {"title": assessment.title, "day": _fr(assessment.due_date)},
                 )
+
+
+def _stopping_detections(
+    organisation: Any, as_of: dt.date, trigger: Trigger
+) -> Iterable[Detection]:
+    """Learners active on `as_of` whose latest mid-session check-in (attributable, dated on
+    or before `as_of`) says they are thinking of stopping; the check-in names the episode."""
+    scope = Scope(organisation_id=getattr(organisation, "pk", organisation), as_of=as_of)
+    where, params = scope.where()
+    reason = _("A répondu envisager d'arrêter le %(day)s")
+    for enrolment_id, (response_id, day, _score, stopping) in latest_checkins(
+        scope.organisation_id, as_of, where, params
+    ).items():
+        if stopping == 1:
+            yield Detection(
+                enrolment_id, trigger, f"point-etape-{response_id}", reason % {"day": _fr(day)}
+            )
 
 
 def _risk_detections(
