@@ -43,6 +43,8 @@ from parcours.followup.models import (
 from parcours.learners import selectors as learner_selectors
 from parcours.learners.models import Enrolment, EnrolmentStatus, Learner
 from parcours.learners.selectors import TimelineItem
+from parcours.messaging.models import Message
+from parcours.messaging.selectors import messages_for
 
 log = logging.getLogger("parcours.followup")
 
@@ -277,10 +279,6 @@ def delivery_status(steps: Iterable[CaseStep]) -> dict[int, Any]:
     keys = {step.related_key: step.pk for step in steps if step.template_key}
     if not keys:
         return {}
-    try:
-        from parcours.messaging.selectors import messages_for
-    except ImportError:
-        return {}
     found: dict[int, Any] = {}
     for key, pk in keys.items():
         message = messages_for(key).order_by("-pk").first()
@@ -440,10 +438,6 @@ def local_datetime(value: dt.datetime) -> str:
 
 def case_messages(case: FollowupCase, meetings: Iterable[Meeting]) -> list[Any]:
     """Every email of the case (reminders of its steps, meeting invitations), oldest first."""
-    try:
-        from parcours.messaging.models import Message
-    except ImportError:
-        return []
     keys = [f"case-step:{pk}" for pk in case.steps.values_list("pk", flat=True)]
     keys += [m.related_key for m in meetings]
     return list(
