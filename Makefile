@@ -8,7 +8,7 @@ PORT ?= 8000
 # Links in e-mails, QR codes and printed codes follow the demo's address unless SITE_URL is set.
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install demo serve test checks suite system-deps pdf-deps clean
+.PHONY: install demo serve test checks suite system-deps pdf-deps messages clean
 
 $(INSTALLED): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,17 @@ checks: install
 	$(BIN)/parcours check
 	$(BIN)/parcours makemigrations --check --dry-run
 	$(BIN)/lint-imports
+
+# The French catalogue (parcours/locale/fr/LC_MESSAGES/django.po and its compiled .mo).
+# Re-run it whenever a UI string changes, and commit both files. The source strings are
+# French, so msgstr stays empty, except plural entries: they get French plural forms
+# (0 and 1 singular), copied from msgid/msgid_plural. Needs GNU gettext (system-deps).
+messages: install
+	@mkdir -p parcours/locale
+	cd parcours && $(abspath $(BIN))/parcours makemessages -l fr --no-location --no-obsolete \
+	  --ignore 'static/*'
+	$(BIN)/python scripts/french_plurals.py parcours/locale/fr/LC_MESSAGES/django.po
+	cd parcours && $(abspath $(BIN))/parcours compilemessages -l fr
 
 # The test suite alone (on PostgreSQL when DATABASE_URL is set).
 suite: install system-deps

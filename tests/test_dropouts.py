@@ -174,7 +174,7 @@ def test_the_dropout_statistics(
         response = as_auditor.get(url + query)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "3 abandon(s) pour 6 inscription(s)" in page and "taux d'abandon : 50,0 %" in page
+    assert "3 abandons pour 6 inscriptions" in page and "taux d'abandon : 50,0 %" in page
     assert page.count("<svg") == 4  # programme, session, cause, period
     assert "<rect" in page
 

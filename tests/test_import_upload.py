@@ -65,7 +65,7 @@ def test_an_upload_is_imported_by_the_worker_and_its_page_shows_the_summary(
     assert event.actor.email == "direction@forma.test" and event.changes["created"] == 2
     assert not (media / job.payload["path"]).exists()  # the upload is not kept
     listing = as_director.get(reverse("import_upload")).content.decode()
-    assert "2 créé(s), 0 mis à jour, 0 inchangé(s)" in listing
+    assert "2 créés, 0 mis à jour, 0 inchangé" in listing
 
 
 def test_a_bad_file_shows_every_error_and_imports_nothing(quality, org_a) -> None:

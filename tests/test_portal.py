@@ -55,7 +55,7 @@ def test_a_learner_lands_on_their_schedule_and_attendance(
     body = text(page)
     assert f"/mon-espace/seances/{current.pk}/signer/" in body
     assert f"/mon-espace/seances/{upcoming.pk}/signer/" not in body
-    assert "50 %" in body and "(1 séance(s) suivie(s) sur 2)" in body
+    assert "50 %" in body and "(1 séance suivie sur 2)" in body
     assert "Présent" in body and "Absent" in body
 
 

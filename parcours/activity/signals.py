@@ -260,10 +260,16 @@ def _explain_inactive(r: Mapping[str, float]) -> str:
 
 
 def _explain_vs_own(r: Mapping[str, float]) -> str:
+    gap = round(r["usual_gap"])
+    if gap <= 1:
+        return _(
+            "Silence inhabituel : %(d)s sans activité, alors qu'il ou elle se connectait "
+            "en moyenne chaque jour"
+        ) % {"d": _days(r["days_since_activity"])}
     return _(
         "Silence inhabituel : %(d)s sans activité, alors qu'il ou elle se connectait "
-        "en moyenne tous les %(g)s jours"
-    ) % {"d": _days(r["days_since_activity"]), "g": f"{r['usual_gap']:.0f}"}
+        "en moyenne tous les %(g)d jours"
+    ) % {"d": _days(r["days_since_activity"]), "g": gap}
 
 
 def _explain_vs_cohort(r: Mapping[str, float]) -> str:
@@ -325,10 +331,12 @@ def _explain_trend(r: Mapping[str, float]) -> str:
 
 
 def _explain_missed_vs_cohort(r: Mapping[str, float]) -> str:
-    return _("%(n)s évaluation(s) non rendue(s), quand le groupe en a manqué %(c)s en moyenne") % {
-        "n": f"{r['missed_assessments']:.0f}",
-        "c": f"{r['cohort_missed_assessments']:.1f}".replace(".", ","),
-    }
+    n = round(r["missed_assessments"])
+    return ngettext(
+        "%(n)d évaluation non rendue, quand le groupe en a manqué %(c)s en moyenne",
+        "%(n)d évaluations non rendues, quand le groupe en a manqué %(c)s en moyenne",
+        n,
+    ) % {"n": n, "c": f"{r['cohort_missed_assessments']:.1f}".replace(".", ",")}
 
 
 def _explain_score_vs_cohort(r: Mapping[str, float]) -> str:

@@ -134,7 +134,9 @@ def _explain_consecutive(r: Mapping[str, float]) -> str:
     ) % {"n": n}
     unexcused = round(r["consecutive_unexcused"])
     if 0 < unexcused < n:
-        text += " " + _("(dont %(u)d non justifiée(s))") % {"u": unexcused}
+        text += " " + ngettext(
+            "(dont %(u)d non justifiée)", "(dont %(u)d non justifiées)", unexcused
+        ) % {"u": unexcused}
     elif unexcused == n:
         text += " " + _("(non justifiées)")
     return text

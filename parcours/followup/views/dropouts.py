@@ -16,7 +16,7 @@ from parcours.core.access import (
     capability_required,
     organisation_for,
 )
-from parcours.followup import selectors
+from parcours.followup import dropout_rates, selectors
 from parcours.followup.access import (
     VIEW,
     WORK,
@@ -81,7 +81,7 @@ def dropout_stats(request: HttpRequest) -> HttpResponse:
     start = cleaned.get("start") or dt.date(end.year, 1, 1)
     if start > end:
         start, end = end, start
-    stats = selectors.dropout_stats(organisation, start, end, cleaned.get("period") or "mois")
+    stats = dropout_rates.dropout_stats(organisation, start, end, cleaned.get("period") or "mois")
     fmt = request.GET.get("format")
     if fmt in exports.FORMATS:
         return exports.table_response(

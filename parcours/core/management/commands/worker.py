@@ -3,6 +3,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import ngettext
 
 from parcours.core import jobs
 
@@ -33,4 +34,6 @@ class Command(BaseCommand):
             stop=lambda: stopping,
         )
         if once:
-            self.stdout.write(f"{count} tâche(s) exécutée(s).")
+            self.stdout.write(
+                ngettext("%(n)d tâche exécutée.", "%(n)d tâches exécutées.", count) % {"n": count}
+            )

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from parcours.demo.builder import (
     DEFAULT_LEARNERS,
@@ -97,11 +99,23 @@ class Command(BaseCommand):
                 f"{counts['marks']} présences relevées, {counts['employers']} employeurs."
             )
         )
+        absentees = ngettext(
+            "%(n)d apprenant absent à ses dernières séances",
+            "%(n)d apprenants absents à leurs dernières séances",
+            counts["absentees"],
+        ) % {"n": counts["absentees"]}
+        inactive = ngettext(
+            "%(n)d inactif sur la plateforme",
+            "%(n)d inactifs sur la plateforme",
+            counts["inactive"],
+        ) % {"n": counts["inactive"]}
         self.stdout.write(
-            f"Procédure de relance : {counts['absentees']} apprenant(s) absent(s) à leurs "
-            f"dernières séances et {counts['inactive']} inactif(s) sur la plateforme ; "
-            "« parcours worker --once » ouvre leurs dossiers de suivi et envoie les "
-            "premières relances."
+            _(
+                "Procédure de relance : %(absentees)s et %(inactive)s ; "
+                "« parcours worker --once » ouvre leurs dossiers de suivi et envoie les "
+                "premières relances."
+            )
+            % {"absentees": absentees, "inactive": inactive}
         )
         self._print_logins(result.logins)
 
