@@ -79,6 +79,8 @@ def test_a_learner_signs_with_their_personal_link_on_a_phone(
 
 def draw_signature(driver: WebDriver) -> None:
     canvas = driver.find_element(By.CSS_SELECTOR, "[data-signature-pad] canvas")
+    # Pointer actions do not scroll: bring the pad into view first, wherever the page put it.
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
     (
         ActionChains(driver)
         .move_to_element_with_offset(canvas, -100, 10)
