@@ -10,6 +10,7 @@ class FeedbackConfig(AppConfig):
     def ready(self) -> None:
         from parcours.core.menu import MenuLink, register
         from parcours.feedback import jobs  # noqa: F401 (registers scheduling and reminders)
+        from parcours.feedback.complaints import jobs as complaint_jobs  # noqa: F401
 
         register(
             MenuLink(
@@ -18,5 +19,15 @@ class FeedbackConfig(AppConfig):
                 "feedback:index",
                 order=20,
                 capability="journal.view",
+            )
+        )
+        register(
+            MenuLink(
+                "qualite",
+                _("Réclamations"),
+                "feedback:complaints:register",
+                order=25,
+                capability="records.view",
+                also_current=("feedback:complaints:detail", "feedback:complaints:new"),
             )
         )

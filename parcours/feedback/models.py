@@ -399,4 +399,6 @@ class SummaryShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} · {self.shared_at:%d/%m/%Y}"
+
+
 from parcours.feedback.complaints import models as complaints_models  # noqa: E402, F401 (registers them)
