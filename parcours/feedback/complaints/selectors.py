@@ -110,7 +110,7 @@ def _days(start: dt.datetime, end: dt.datetime) -> float:
 
 def figures(complaints: QuerySet[Complaint]) -> Figures:
     rows = list(
-        complaints.only(
+        complaints.select_related(None).only(
             "kind", "category", "received_at", "acknowledged_at", "answered_at", "answer_due"
         )
     )

@@ -1,5 +1,6 @@
 """The complaints register's pages: thin views over access, selectors and services."""
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -90,8 +91,9 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
 def own_form(request: HttpRequest) -> HttpResponse:
     """The learner's (or tutor's) button in their own space."""
     membership = access.sender(request.user)
-    learner = Learner.objects.filter(user=request.user).first()
-    tutor = Tutor.objects.filter(user=request.user).first()
+    user = crud.acting_user(request)
+    learner = Learner.objects.filter(organisation=membership.organisation, user=user).first()
+    tutor = Tutor.objects.filter(organisation=membership.organisation, user=user).first()
     return _submit_page(
         request,
         membership.organisation,
@@ -195,9 +197,8 @@ def new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        received_at = timezone.make_aware(
-            timezone.datetime.combine(data["received_on"], timezone.datetime.min.time())
-        ).replace(hour=9)
+        # A letter or a call of that day: counted from that day, at 9:00 local time.
+        received_at = timezone.make_aware(dt.datetime.combine(data["received_on"], dt.time(9)))
         try:
             complaint, _code = services.receive(
                 organisation,
@@ -290,9 +291,7 @@ def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         _apply(action, complaint, form.cleaned_data if form else {}, crud.acting_user(request))
     except ValidationError as error:
-        if form is None:
-            forms["error"] = error.messages
-        else:
-            crud.show_errors(form, error)
+        # Shown above the entry: the form of a transition refused may not be on the page.
+        forms["error"] = error.messages
         return _detail(request, complaint, forms, status=400)
     return redirect("feedback:complaints:detail", complaint.pk)
