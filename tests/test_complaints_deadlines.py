@@ -1,10 +1,14 @@
 """Deadlines in business days, frozen at reception; overdue entries escalate once."""
 
 import datetime as dt
+import io
 import zoneinfo
+from pathlib import Path
 
+import openpyxl
 import pytest
 import time_machine
+from django.core.management import call_command
 
 from parcours.core.models import JournalEntry, Organisation, User
 from parcours.feedback.complaints import services
@@ -73,3 +77,22 @@ def test_an_overdue_entry_escalates_once(org_a: Organisation, director: User) ->
     escalations = Message.objects.filter(to=director.email, subject__contains="en retard")
     assert escalations.count() == 1
     assert JournalEntry.objects.filter(verb="complaints.escalated").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_table_from_the_command_line(
+    org_a: Organisation, director: User, tmp_path: Path
+) -> None:
+    complaint = receive(org_a, FRIDAY)
+    with time_machine.travel(FRIDAY + dt.timedelta(days=1), tick=False):
+        services.acknowledge(complaint, acting_user=director)
+    output = tmp_path / "suivi.xlsx"
+    out = io.StringIO()
+    call_command("complaints", "table", "--output", str(output), stdout=out)
+    assert "1 entrée(s)" in out.getvalue()
+    rows = list(openpyxl.load_workbook(output).active.iter_rows(values_only=True))
+    line = dict(zip(rows[0], rows[1], strict=True))
+    assert line["Accusé attendu le"].date() == dt.date(2026, 7, 15)
+    assert line["Accusée le"].date() == dt.date(2026, 7, 11)
+    assert line["Accusé dans les délais"] == "oui"
+    assert line["Réponse dans les délais"] is None
