@@ -32,6 +32,14 @@ def worker(user: Any) -> Membership:
     return membership
 
 
+def manager(user: Any) -> Membership:
+    """The direction and the référent qualité set the deadlines."""
+    membership = membership_of(user)
+    if membership is None or membership.role not in {Role.DIRECTION, Role.QUALITE}:
+        raise PermissionDenied
+    return membership
+
+
 def masks_identity(user: Any) -> bool:
     membership = membership_of(user)
     return membership is None or membership.role not in WORKERS

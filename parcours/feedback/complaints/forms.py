@@ -173,3 +173,12 @@ class RequalifyForm(forms.Form):
 
 class CodeForm(forms.Form):
     code = forms.CharField(label=_("Code de suivi"), max_length=40)
+
+
+class DeadlinesForm(forms.Form):
+    acknowledge_days = forms.IntegerField(
+        label=_("Délai d'accusé de réception (jours ouvrés)"), min_value=1, max_value=30
+    )
+    answer_days = forms.IntegerField(
+        label=_("Délai de réponse (jours ouvrés)"), min_value=1, max_value=90
+    )

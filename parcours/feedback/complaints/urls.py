@@ -9,6 +9,7 @@ urlpatterns = [
     path("reclamation/<slug:slug>/", views.public_form, name="public_form"),
     path("reclamations/", views.register, name="register"),
     path("reclamations/nouvelle/", views.new, name="new"),
+    path("reclamations/delais/", views.deadlines, name="deadlines"),
     path("reclamations/tableau-de-suivi.xlsx", views.table_xlsx, name="table_xlsx"),
     path("reclamations/tableau-de-suivi.pdf", views.table_pdf, name="table_pdf"),
     path("reclamations/<int:pk>/", views.detail, name="detail"),

@@ -23,6 +23,7 @@ from parcours.feedback.complaints.forms import (
     CloseForm,
     CodeForm,
     ComplaintForm,
+    DeadlinesForm,
     DismissForm,
     FilterForm,
     RequalifyForm,
@@ -295,3 +296,28 @@ def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         forms["error"] = error.messages
         return _detail(request, complaint, forms, status=400)
     return redirect("feedback:complaints:detail", complaint.pk)
+
+
+@login_required
+def deadlines(request: HttpRequest) -> HttpResponse:
+    """The organisation's deadlines, for the entries received from now on."""
+    membership = access.manager(request.user)
+    current = services.settings_for(membership.organisation)
+    form = DeadlinesForm(
+        request.POST or None,
+        initial={"acknowledge_days": current.acknowledge_days, "answer_days": current.answer_days},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_settings(
+                membership.organisation,
+                acknowledge_days=form.cleaned_data["acknowledge_days"],
+                answer_days=form.cleaned_data["answer_days"],
+                acting_user=crud.acting_user(request),
+            )
+        except ValidationError as error:
+            crud.show_errors(form, error)
+        else:
+            return redirect("feedback:complaints:register")
+    status = 400 if form.errors else 200
+    return render(request, "feedback/complaints/deadlines.html", {"form": form}, status=status)
