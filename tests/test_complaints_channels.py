@@ -141,3 +141,30 @@ def test_the_deadlines_page(director: User, officer: User) -> None:
     assert client.post(url, {"acknowledge_days": "3", "answer_days": "10"}).status_code == 302
     saved = ComplaintSettings.objects.get()
     assert (saved.acknowledge_days, saved.answer_days) == (3, 10)
+
+
+@pytest.mark.django_db
+def test_an_entry_leaves_an_improvement_suggestion(world_a: World, quality: User) -> None:
+    client = login(quality)
+    client.post(
+        reverse("feedback:complaints:new"),
+        {
+            "channel": "courriel",
+            "received_on": "2026-04-07",
+            "kind": "reclamation",
+            "severity": "moyenne",
+            "subject": "Convocation tardive",
+            "description": "Convocation reçue la veille.",
+            "category": "communication",
+            "complainant": "apprenant",
+        },
+    )
+    complaint = Complaint.objects.get()
+    url = reverse("feedback:complaints:transition", args=[complaint.pk, "ameliorer"])
+    assert client.post(url, {"text": " "}).status_code == 400
+    assert client.post(url, {"text": "Envoyer les convocations J-10."}).status_code == 302
+    page = html.unescape(
+        client.get(reverse("feedback:complaints:detail", args=[complaint.pk])).content.decode()
+    )
+    assert "Envoyer les convocations J-10." in page
+    assert JournalEntry.objects.filter(verb="complaints.improvement_suggested").count() == 1

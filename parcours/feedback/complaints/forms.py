@@ -182,3 +182,11 @@ class DeadlinesForm(forms.Form):
     answer_days = forms.IntegerField(
         label=_("Délai de réponse (jours ouvrés)"), min_value=1, max_value=90
     )
+
+
+class ImprovementForm(forms.Form):
+    text = forms.CharField(
+        label=_("Action d'amélioration à engager"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -146,6 +146,8 @@ class Complaint(TenantModel, AuthoredModel):
     closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
     complainant_view = models.TextField(_("avis de l'émetteur"), blank=True)
     dismissed_reason = models.TextField(_("motif du classement sans suite"), blank=True)
+    # Until the improvement app exists, the action it calls for is recorded here.
+    improvement_suggestion = models.TextField(_("action d'amélioration suggérée"), blank=True)
     overdue_flagged_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
 

@@ -373,6 +373,20 @@ def requalify(complaint: Complaint, *, kind: str, reason: str, acting_user: User
     return complaint
 
 
+@transaction.atomic
+def suggest_improvement(complaint: Complaint, *, text: str, acting_user: User) -> Complaint:
+    """Record the improvement action an entry calls for (indicator 32), for the improvement
+    plan to take up."""
+    complaint = _locked(complaint)
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Décrivez l'action d'amélioration."))
+    complaint.improvement_suggestion = text
+    complaint.save(update_fields=["improvement_suggestion"])
+    _record(complaint, "complaints.improvement_suggested", acting_user, action=text)
+    return complaint
+
+
 # Overdue entries
 
 

@@ -26,6 +26,7 @@ from parcours.feedback.complaints.forms import (
     DeadlinesForm,
     DismissForm,
     FilterForm,
+    ImprovementForm,
     RequalifyForm,
     StaffComplaintForm,
 )
@@ -226,6 +227,7 @@ def _forms(complaint: Complaint, data: Any = None) -> dict[str, Any]:
         "close": CloseForm(data),
         "dismiss": DismissForm(data),
         "requalify": RequalifyForm(data),
+        "improve": ImprovementForm(data),
     }
 
 
@@ -256,6 +258,7 @@ FORM_OF = {
     "clore": "close",
     "classer": "dismiss",
     "requalifier": "requalify",
+    "ameliorer": "improve",
 }
 
 
@@ -274,6 +277,8 @@ def _apply(action: str, complaint: Complaint, data: dict[str, Any], user: Any) -
         )
     if action == "classer":
         return services.dismiss(complaint, reason=data["reason"], acting_user=user)
+    if action == "ameliorer":
+        return services.suggest_improvement(complaint, text=data["text"], acting_user=user)
     return services.requalify(complaint, kind=data["kind"], reason=data["reason"], acting_user=user)
 
 
