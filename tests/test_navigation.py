@@ -58,7 +58,7 @@ def test_every_link_of_the_menu_opens_for_the_role_that_sees_it(request, persona
 
 def test_an_app_adds_its_entry_to_the_registry(director, officer) -> None:
     entry = menu.MenuLink(
-        "qualite", _("Réclamations"), "followup:dropout_stats", capability="organisation.manage"
+        "qualite", _("Entrée de test"), "followup:dropout_stats", capability="organisation.manage"
     )
     before = list(menu.MENU)
     menu.MENU[:] = [link for link in before if link.url_name != entry.url_name]
@@ -67,7 +67,7 @@ def test_an_app_adds_its_entry_to_the_registry(director, officer) -> None:
         assert (
             reverse("followup:dropout_stats") in groups_of(login(director).get("/").text)["Qualité"]
         )
-        assert "Réclamations" not in login(officer).get("/").text
+        assert "Entrée de test" not in login(officer).get("/").text
     finally:
         menu.MENU[:] = before
     with pytest.raises(ValueError):

@@ -17,6 +17,7 @@ from parcours.attendance.models import AttendanceStatus, Method
 from parcours.core.imports import run_import
 from parcours.core.models import Membership, Organisation, Role, Site, User
 from parcours.core.services import create_member, create_organisation, create_site
+from parcours.demo.complaints import build_complaints_demo
 from parcours.demo.data import (
     DEMO_DOMAIN,
     DEMO_NAME,
@@ -179,6 +180,7 @@ class _Writer:
         self._activity(officer)
         self._risk_history()
         build_feedback_demo(org, today=self.plan.today)
+        build_complaints_demo(org, today=self.plan.today)
         self._set_demo_password()
         return DemoResult(
             organisation=org,

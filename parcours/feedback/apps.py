@@ -15,6 +15,7 @@ class FeedbackConfig(AppConfig):
 
         # A new organisation starts with the shipped questionnaires (never made on a GET).
         on_organisation_created(feedback_services.organisation_created)
+        from parcours.feedback.complaints import jobs as complaint_jobs  # noqa: F401
 
         register(
             MenuLink(
@@ -31,3 +32,13 @@ class FeedbackConfig(AppConfig):
 
         register_signal(PROVIDER)  # the mid-session check-in's signals
         triage.register_journal_text()
+        register(
+            MenuLink(
+                "qualite",
+                _("Réclamations"),
+                "feedback:complaints:register",
+                order=25,
+                capability="records.view",
+                also_current=("feedback:complaints:detail", "feedback:complaints:new"),
+            )
+        )

@@ -444,3 +444,6 @@ class TriageDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} · {self.item.text[:60]}"
+
+
+from parcours.feedback.complaints import models as complaints_models  # noqa: E402, F401 (registers them)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from parcours.feedback import views
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("questionnaires/modeles/<int:pk>/apercu/", views.questionnaire_preview, name="preview"),
     path("questionnaires/reglages/", views.settings_page, name="settings"),
     path("q/<str:token>/", views.answer, name="answer"),
+    path("", include("parcours.feedback.complaints.urls")),
 ]

@@ -111,4 +111,25 @@ def defaults() -> list[Default]:
             )
             + str(SIGNATURE),
         ),
+        Default(
+            "accuse_reclamation",
+            str(_("Accusé de réception d'une réclamation")),
+            str(_("Votre réclamation {{ reclamation.numero }} a bien été reçue")),
+            str(
+                _(
+                    "Bonjour,\n\n"
+                    "Nous avons bien reçu votre réclamation « {{ reclamation.objet }} », "
+                    "enregistrée sous le numéro {{ reclamation.numero }}. Elle est en cours "
+                    "d'examen ; nous vous répondrons au plus tard le "
+                    "{{ reclamation.echeance }}."
+                )
+            )
+            + str(SIGNATURE),
+        ),
+        Default(
+            "reponse_reclamation",
+            str(_("Réponse à une réclamation")),
+            str(_("Réponse à votre réclamation {{ reclamation.numero }}")),
+            str(_("Bonjour,\n\n{{ reclamation.reponse }}")) + str(SIGNATURE),
+        ),
     ]

@@ -36,6 +36,10 @@ FIELDS: dict[str, Any] = {
     "inactivite.jours": _("nombre de jours sans activité sur la plateforme"),
     "evaluation.intitule": _("intitulé de l'évaluation manquée"),
     "evaluation.echeance": _("date attendue de l'évaluation (JJ/MM/AAAA)"),
+    "reclamation.numero": _("numéro de la réclamation au registre"),
+    "reclamation.objet": _("objet de la réclamation"),
+    "reclamation.echeance": _("date à laquelle la réponse est attendue (JJ/MM/AAAA)"),
+    "reclamation.reponse": _("texte de la réponse à la réclamation"),
 }
 
 _ENGINE = Engine(autoescape=False)

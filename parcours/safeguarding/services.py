@@ -8,8 +8,6 @@ handlers' email says only that a report awaits them.
 """
 
 import datetime as dt
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,6 +22,7 @@ from parcours.core import journal
 from parcours.core.models import Membership, Organisation, Role, User
 from parcours.core.services import create_record, update_record
 from parcours.learners.models import Learner
+from parcours.lib.followup_codes import code_digest, digest_if_well_formed, new_code
 from parcours.messaging.services import queue_email
 from parcours.safeguarding import defaults
 from parcours.safeguarding.access import DESIGNABLE_ROLES
@@ -40,39 +39,18 @@ from parcours.safeguarding.models import (
     Transition,
 )
 
-# Crockford's base 32: no I, L, O, U, so that a code read aloud or copied is not misread.
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_LENGTH = 16  # 80 bits: not guessable
 REPORTER_LABEL = "déclarant (identité non journalisée)"
 
 
-# Follow-up codes
-
-
-def new_code() -> str:
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
-
-
-def normalise_code(code: str) -> str:
-    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
-    return cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
-
-
-def code_digest(code: str) -> str:
-    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+# Follow-up codes (parcours.lib.followup_codes, shared with the complaints register)
 
 
 def report_for_code(code: str) -> Report | None:
     """The report whose follow-up code this is, or None (whatever was wrong with it)."""
-    normalised = normalise_code(code)
-    if len(normalised) != CODE_LENGTH:
+    digest = digest_if_well_formed(code)
+    if digest is None:
         return None
-    return (
-        Report.objects.select_related("organisation")
-        .filter(code_digest=code_digest(normalised))
-        .first()
-    )
+    return Report.objects.select_related("organisation").filter(code_digest=digest).first()
 
 
 # Handlers
