@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from parcours.core.models import Organisation, Role
 from parcours.engagement.models import RiskScore
+from parcours.feedback.selectors import pending_invitations_for_learner
 from parcours.followup import liaison
 from parcours.followup.models import CaseStatus, FollowupCase
 from parcours.followup.services import liaison as liaison_services
@@ -84,7 +85,7 @@ def test_the_auditor_home_shows_the_entry_points_of_the_evidence(demo: Organisat
     assert case is not None and reverse("followup:case_detail", args=[case.pk]) in cases
 
 
-def test_the_learner_home_lists_their_sessions_seances(demo: Organisation) -> None:
+def test_the_learner_home_lists_their_seances_and_questionnaires(demo: Organisation) -> None:
     _client, page = home_of(Role.APPRENANT)
     learner = Learner.objects.get(user=persona(Role.APPRENANT))
     assert "Mes prochaines séances" in page and learner.full_name in page
@@ -95,6 +96,11 @@ def test_the_learner_home_lists_their_sessions_seances(demo: Organisation) -> No
     first = timezone.localtime(upcoming[0].starts_at)
     assert first.strftime("%d/%m/%Y %H:%M") in page
     assert "Aucune séance à venir" not in page
+    # The questionnaire still to answer: the check-in of their current session.
+    pending = pending_invitations_for_learner(learner)
+    assert [i.campaign.questionnaire.key for i in pending] == ["point-mi-parcours"]
+    assert "Mes questionnaires à remplir" in page
+    assert pending[0].get_absolute_url() in page
 
 
 def test_the_staff_homes_are_their_dashboards_and_the_officer_finds_their_cases(

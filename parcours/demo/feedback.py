@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from parcours.core.models import Organisation
 from parcours.feedback import services
 from parcours.feedback.models import Campaign, InvitationState, ItemKind, Questionnaire
+from parcours.learners.models import Learner
 from parcours.programmes.models import Session
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -122,4 +123,46 @@ def build_feedback_demo(
     for campaign in services.schedule_due(organisation, now=now):
         services.send_invitations(campaign, now=now, deliver=False)
         campaigns += 1
+    campaigns += _persona_checkin(organisation, q["point-mi-parcours"], rng, now=now)
     return {"feedback_campaigns": campaigns}
+
+
+def _persona_checkin(
+    organisation: Organisation,
+    questionnaire: Questionnaire,
+    rng: random.Random,
+    *,
+    now: dt.datetime,
+) -> int:
+    """The demo learner who logs in finds a questionnaire to answer in their space: the
+    check-in of their current session, sent this morning; their group has answered."""
+    persona = (
+        Learner.objects.filter(organisation=organisation, user__isnull=False).order_by("pk").first()
+    )
+    today = now.date()
+    session = (
+        Session.objects.filter(
+            enrolments__learner=persona, start_date__lt=today, end_date__gt=today
+        )
+        .order_by("start_date", "pk")
+        .first()
+        if persona is not None
+        else None
+    )
+    if (
+        session is None
+        or Campaign.objects.filter(session=session, questionnaire=questionnaire).exists()
+    ):
+        return 0
+    checkin = services.launch_campaign(questionnaire, acting_user=None, now=now, session=session)
+    services.send_invitations(checkin, now=now, deliver=False)
+    items = {i.key: i for i in checkin.version.items.all()}
+    for invitation in checkin.invitations.filter(state=InvitationState.SENT).exclude(
+        learner=persona
+    ):
+        data = {
+            f"q{items['ca-se-passe'].pk}": [str(rng.choice([3, 4, 4, 5]))],
+            f"q{items['arreter'].pk}": ["0"],
+        }
+        services.submit(invitation, data, now=now)
+    return 1
