@@ -51,6 +51,7 @@ EXPORT_URLS = {
     "import_errors",
     "import_errors_xlsx",
     "feedback:results_xlsx",
+    "feedback:complaints:table_xlsx",
 }
 
 
@@ -298,3 +299,26 @@ def test_the_survey_results_workbook_neutralises_every_hostile_value(org_a, dire
         cells += [c for row in rows for c in row]
     assert "'=1+0" in cells  # a verbatim (5 respondents: shown), as text
     assert any(isinstance(c, str) and c.startswith("'=HYPERLINK") for c in cells)
+
+
+def test_the_complaints_table_neutralises_every_hostile_value(org_a, director) -> None:
+    from parcours.feedback.complaints import services as complaint_services
+    from parcours.feedback.complaints.models import Kind
+
+    facts = complaint_services.ComplaintFacts(
+        kind=Kind.RECLAMATION,
+        subject=SESSION_TITLE,
+        description=PROGRAMME_TITLE,
+        category="logistique",
+        severity="moyenne",
+        complainant="apprenant",
+        contact_name=LAST_NAME,
+        contact_email="plaignant@exemple.fr",
+    )
+    with time_machine.travel(NOW, tick=False):
+        complaint_services.receive(org_a, facts, channel="formulaire")
+        response = login(director).get(reverse("feedback:complaints:table_xlsx"))
+    assert response.status_code == 200
+    rows = read_xlsx(response)
+    assert_safe_cells(rows)
+    assert any(isinstance(c, str) and c.startswith("'=HYPERLINK") for row in rows for c in row)

@@ -89,4 +89,4 @@ def test_a_registered_section_is_a_block_of_the_page_in_its_order(
 def test_the_built_in_sections_are_registered_in_reading_order() -> None:
     keys = [s.key for s in sections.sections()]
     # The questionnaires still to answer come first, then the built-in blocks.
-    assert keys[:4] == ["questionnaires", "adaptations", "safeguarding", "attendance"]
+    assert keys[:5] == ["questionnaires", "adaptations", "safeguarding", "complaints", "attendance"]
