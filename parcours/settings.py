@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "parcours.feedback",
     "parcours.followup",
     "parcours.safeguarding",
+    "parcours.improvement",
+    "parcours.audit",
     "parcours.portal",
     "parcours.api",
     "parcours.demo",

@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("parcours.followup.urls")),
     path("", include("parcours.feedback.urls")),
     path("", include("parcours.safeguarding.urls")),
+    path("", include("parcours.improvement.urls")),
+    path("", include("parcours.audit.urls")),
     path("", include("parcours.portal.urls")),
     path("api/v1/", include("parcours.api.urls")),
     path("admin/", admin.site.urls),

@@ -36,6 +36,15 @@ CAPABILITIES: dict[str, set[str]] = {
     "cases.work": set(STAFF),
     # Message templates and the outbox.
     "messaging.manage": {Role.DIRECTION, Role.QUALITE},
+    # Continuous improvement (I32): actions, reviews and the quality risk register. The
+    # référent qualité and the direction write; the direction validates actions.
+    "improvement.view": {*STAFF, Role.AUDITEUR},
+    "improvement.edit": {Role.DIRECTION, Role.QUALITE},
+    "improvement.validate": {Role.DIRECTION},
+    # Audit readiness, mock audits and evidence packs; granting the auditor's access.
+    "audit.view": {Role.DIRECTION, Role.QUALITE, Role.AUDITEUR},
+    "audit.run": {Role.DIRECTION, Role.QUALITE},
+    "audit.grant": {Role.DIRECTION},
 }
 
 
