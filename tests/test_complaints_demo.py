@@ -12,7 +12,13 @@ from django.urls import reverse
 
 from parcours.core.models import JournalEntry, Membership, Role
 from parcours.demo.builder import build_demo
-from parcours.feedback.complaints.models import Complaint, EntryChannel, Kind, Status
+from parcours.feedback.complaints.models import (
+    Complaint,
+    ComplaintProcedure,
+    EntryChannel,
+    Kind,
+    Status,
+)
 
 TODAY = dt.date(2026, 5, 20)
 
@@ -53,3 +59,15 @@ def test_the_demo_register() -> None:
             dict(zip(rows[0], row, strict=True))["Réponse dans les délais"] for row in rows[1:]
         ]
         assert sorted(v for v in on_time if v) == ["non", "oui", "oui"]
+        # The procedure in force: the shipped text adapted by the référent qualité (v2),
+        # validated by the direction; v1 archived.
+        versions = {
+            v.number: v for v in ComplaintProcedure.objects.filter(organisation=org)
+        }
+        assert [versions[n].status for n in sorted(versions)] == ["archivee", "publiee"]
+        director = Membership.objects.get(organisation=org, role=Role.DIRECTION).user
+        assert versions[2].validated_by == director and versions[2].edited_by == quality
+        procedure = client.get(
+            reverse("feedback:complaints:public_procedure", args=[org.slug])
+        ).content.decode()
+        assert "Référent réclamations" in procedure

@@ -191,14 +191,14 @@ def test_an_anonymous_comment_cannot_become_a_case_but_a_complaint_is_recorded(
     assert not TriageDecision.objects.exists() and not FollowupCase.objects.exists()
     unknown = _post_triage(staff, campaign, comment="Inventé", outcome="reclamation")
     assert "ne figure pas" in unknown.content.decode() and not TriageDecision.objects.exists()
-    # No complaints register yet: the decision is recorded, the hook left empty.
+    # The complaints register takes it (its side: tests/test_complaints_triage.py).
     _post_triage(staff, campaign, comment="On ne m'a jamais remboursé", outcome="reclamation")
     decision = TriageDecision.objects.get()
     assert decision.outcome == TriageOutcome.COMPLAINT and decision.anonymous
-    assert decision.answer is None and decision.reference == ""
+    assert decision.answer is None and decision.reference == "R0001"
     assert decision.excerpt == "On ne m'a jamais remboursé"
     assert JournalEntry.objects.filter(verb="feedback.triaged").count() == 1
-    assert not triage.handled(TriageOutcome.COMPLAINT)
+    assert triage.handled(TriageOutcome.COMPLAINT)
 
 
 def test_a_registered_hook_acts_on_its_outcome(checkin, quality):

@@ -2,7 +2,8 @@
 every state, one answered late (the gap an auditor finds on indicator 31) and one survey
 comment re-qualified as "not a complaint". The demo's complainants left no address, so
 the demo's worker sends nothing on their behalf (the acknowledgements are recorded as
-"non joignable")."""
+"non joignable"). The complaints procedure in force is a version 2, written by the
+référent qualité from the shipped text and validated by the direction."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -109,6 +110,7 @@ def build_complaints_demo(organisation: Organisation, *, today: dt.date) -> dict
         )
         _advance(complaint, reached, late=late, day=day, user=quality, owner=owner)
     _requalified_survey_comment(organisation, today=today, user=quality, session=session)
+    _procedure_v2(organisation, quality=quality, director=_staff(organisation, Role.DIRECTION))
     return {"complaints": Complaint.objects.filter(organisation=organisation).count()}
 
 
@@ -194,3 +196,23 @@ def _requalified_survey_comment(
         reason="Appréciation sans demande de réparation : ce n'est pas une réclamation.",
         acting_user=user,
     )
+
+
+def _procedure_v2(organisation: Organisation, *, quality: User, director: User) -> None:
+    """The shipped procedure (v1) adapted by the référent qualité, validated by the direction."""
+    current = services.published_procedure(organisation) or services.ensure_default_procedure(
+        organisation
+    )
+    services.save_procedure_draft(
+        organisation,
+        title=current.title,
+        body=current.body
+        + "\n\n## Référent réclamations\n"
+        "La référente qualité suit le registre chaque semaine et présente les réclamations, "
+        "leurs causes et les actions qui en découlent à chaque revue qualité.",
+        change_note="Ajout du référent réclamations et de la revue hebdomadaire du registre.",
+        acting_user=quality,
+    )
+    draft = services.draft_procedure(organisation)
+    assert draft is not None  # noqa: S101 (just written)
+    services.publish_procedure(draft, acting_user=director)

@@ -16,6 +16,15 @@ class FeedbackConfig(AppConfig):
         # A new organisation starts with the shipped questionnaires (never made on a GET).
         on_organisation_created(feedback_services.organisation_created)
         from parcours.feedback.complaints import jobs as complaint_jobs  # noqa: F401
+        from parcours.feedback.complaints import journal_texts as complaint_texts
+        from parcours.feedback.complaints import services as complaint_services
+        from parcours.feedback.complaints import triage as complaint_triage
+        from parcours.feedback.models import TriageOutcome
+
+        # A new organisation publishes the default complaints procedure; a survey answer
+        # triaged as a complaint becomes an entry of the register.
+        on_organisation_created(complaint_services.organisation_created)
+        complaint_texts.register()
 
         register(
             MenuLink(
@@ -32,6 +41,7 @@ class FeedbackConfig(AppConfig):
 
         register_signal(PROVIDER)  # the mid-session check-in's signals
         triage.register_journal_text()
+        triage.register_handler(TriageOutcome.COMPLAINT, complaint_triage.open_complaint)
         register(
             MenuLink(
                 "qualite",

@@ -3,12 +3,13 @@ procedure's text as blocks."""
 
 import datetime as dt
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from parcours.core.models import Membership, Organisation
+from parcours.lib.text_blocks import Block, text_blocks
 from parcours.safeguarding.access import DESIGNABLE_ROLES
 from parcours.safeguarding.models import (
     ACKNOWLEDGEMENT_HOURS,
@@ -51,41 +52,9 @@ def procedure_history(organisation: Organisation) -> QuerySet[PreventionProcedur
     return PreventionProcedure.objects.filter(organisation=organisation).select_related("edited_by")
 
 
-@dataclass
-class Block:
-    kind: str  # "h", "p" or "ul"
-    text: str = ""
-    items: list[str] = field(default_factory=list)
-
-
 def procedure_blocks(text: str) -> list[Block]:
     """The procedure's text as headings, paragraphs and lists (escaped by the template)."""
-    blocks: list[Block] = []
-    for chunk in text.replace("\r\n", "\n").split("\n\n"):
-        lines = [line.strip() for line in chunk.strip().splitlines() if line.strip()]
-        if not lines:
-            continue
-        if lines[0].startswith("## "):
-            blocks.append(Block("h", lines[0][3:].strip()))
-            lines = lines[1:]
-        paragraph: list[str] = []
-        items: list[str] = []
-        for line in lines:
-            if line.startswith("- "):
-                if paragraph:
-                    blocks.append(Block("p", " ".join(paragraph)))
-                    paragraph = []
-                items.append(line[2:].strip())
-            else:
-                if items:
-                    blocks.append(Block("ul", items=items))
-                    items = []
-                paragraph.append(line)
-        if paragraph:
-            blocks.append(Block("p", " ".join(paragraph)))
-        if items:
-            blocks.append(Block("ul", items=items))
-    return blocks
+    return text_blocks(text)
 
 
 # The anonymised register: evidence that the procedure runs, without any content.

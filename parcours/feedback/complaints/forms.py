@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from parcours.core.crud import limit_choices
 from parcours.core.models import Membership, Organisation, Role
 from parcours.feedback.complaints.models import (
+    PROCEDURE_TEXT_HELP,
     Category,
     Complainant,
     EntryChannel,
@@ -189,4 +190,38 @@ class ImprovementForm(forms.Form):
         label=_("Action d'amélioration à engager"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PeriodForm(forms.Form):
+    """The statistics' period: entries received from `du` to `au` (both optional)."""
+
+    du = forms.DateField(
+        label=_("Reçues du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    au = forms.DateField(
+        label=_("au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("du"), cleaned.get("au")
+        if start and end and start > end:
+            raise forms.ValidationError(_("La date de début doit précéder la date de fin."))
+        return cleaned
+
+
+class ProcedureForm(forms.Form):
+    title = forms.CharField(label=_("Intitulé"), max_length=250)
+    body = forms.CharField(
+        label=_("Texte"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 24}),
+        help_text=PROCEDURE_TEXT_HELP,
+    )
+    change_note = forms.CharField(
+        label=_("Nature des modifications"),
+        max_length=300,
+        required=False,
+        help_text=_("Obligatoire pour la validation par la direction."),
     )

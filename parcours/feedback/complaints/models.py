@@ -6,6 +6,7 @@ complainant follows the entry with a code of which only the digest is kept.
 """
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parcours.core.bases import AuthoredModel, TenantModel
@@ -172,10 +173,100 @@ class Complaint(TenantModel, AuthoredModel):
     def acknowledged_on_time(self) -> bool | None:
         if self.acknowledged_at is None:
             return None
-        return self.acknowledged_at.date() <= self.acknowledge_due
+        return timezone.localtime(self.acknowledged_at).date() <= self.acknowledge_due
 
     @property
     def answered_on_time(self) -> bool | None:
         if self.answered_at is None:
             return None
-        return self.answered_at.date() <= self.answer_due
+        return timezone.localtime(self.answered_at).date() <= self.answer_due
+
+
+class ProcedureStatus(models.TextChoices):
+    DRAFT = "brouillon", _("Brouillon")
+    PUBLISHED = "publiee", _("Publiée")
+    ARCHIVED = "archivee", _("Archivée")
+
+
+PROCEDURE_TEXT_HELP = _(
+    "Un paragraphe par bloc séparé d'une ligne vide ; « ## » en début de bloc pour un titre, "
+    "« - » en début de ligne pour une liste. Repères remplacés à l'affichage : "
+    "{delai_accuse}, {delai_reponse} (jours ouvrés, selon les délais de l'organisme), "
+    "{formulaire} (formulaire public), {suivi} (suivi avec le code), {signalement} "
+    "(signalement des violences), {organisme}."
+)
+
+
+class ComplaintProcedure(TenantModel):
+    """One version of the complaints procedure: drafted by the référent qualité, validated
+    (published) by the direction; the published version is in force, the previous ones are
+    archived. It is the evidence that the channel exists, even when nobody complained.
+
+    The text may hold placeholders (`{delai_accuse}`, `{delai_reponse}`, `{formulaire}`,
+    `{suivi}`, `{signalement}`, `{organisme}`), filled when it is shown: the deadlines from
+    the organisation's settings, the public addresses from the site's address.
+    """
+
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("statut"), max_length=10, choices=ProcedureStatus.choices, default=ProcedureStatus.DRAFT
+    )
+    title = models.CharField(_("intitulé"), max_length=250)
+    body = models.TextField(
+        _("texte"),
+        max_length=20000,
+        help_text=PROCEDURE_TEXT_HELP,
+    )
+    change_note = models.CharField(_("nature des modifications"), max_length=300, blank=True)
+    edited_by = models.ForeignKey(
+        "core.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rédigée par"),
+    )
+    edited_by_label = models.CharField(_("rédigée par"), max_length=200, blank=True)
+    edited_at = models.DateTimeField(_("rédigée le"), default=timezone.now)
+    validated_by = models.ForeignKey(
+        "core.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("validée par"),
+    )
+    # Who validated, as written at the time (the default version is validated by no one).
+    validated_by_label = models.CharField(_("validée par"), max_length=200, blank=True)
+    validated_at = models.DateTimeField(_("validée le"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("archivée le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "-number"]
+        verbose_name = _("version de la procédure de traitement des réclamations")
+        verbose_name_plural = _("versions de la procédure de traitement des réclamations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "number"], name="complaint_procedure_number_per_org"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(status="publiee"),
+                name="complaint_procedure_one_published",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(status="brouillon"),
+                name="complaint_procedure_one_draft",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Version %(number)d (%(status)s)") % {
+            "number": self.number,
+            "status": self.get_status_display(),
+        }
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ProcedureStatus.DRAFT

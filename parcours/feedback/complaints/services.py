@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 import holidays
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -22,12 +22,17 @@ from django.utils.translation import gettext as _
 
 from parcours.attendance.services import check_justification_file
 from parcours.core import journal
+from parcours.core.access import CAPABILITIES
 from parcours.core.models import JournalAction, Membership, Organisation, Role, User
+from parcours.core.services import create_record, delete_record, update_record
+from parcours.feedback.complaints import defaults
 from parcours.feedback.complaints.models import (
     OPEN_STATUSES,
     Complaint,
+    ComplaintProcedure,
     ComplaintSettings,
     Kind,
+    ProcedureStatus,
     Status,
 )
 from parcours.learners.models import Enrolment, Learner, Tutor
@@ -440,3 +445,160 @@ def flag_overdue(organisation: Organisation, *, as_of: dt.datetime) -> list[Comp
                 dedupe_key=f"complaint:{complaint.pk}:escalation:{address}",
             )
     return late
+
+
+# The published procedure: drafted by the référent qualité, validated by the direction.
+
+
+def published_procedure(organisation: Organisation) -> ComplaintProcedure | None:
+    return ComplaintProcedure.objects.filter(
+        organisation=organisation, status=ProcedureStatus.PUBLISHED
+    ).first()
+
+
+@transaction.atomic
+def ensure_default_procedure(organisation: Organisation) -> ComplaintProcedure:
+    """The version in force; the text shipped with Parcours (v1, published) if none is."""
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    current = published_procedure(organisation)
+    if current is not None:
+        return current
+    number = ComplaintProcedure.objects.filter(organisation=organisation).aggregate(
+        n=Max("number")
+    )["n"]
+    now = timezone.now()
+    return create_record(
+        ComplaintProcedure,
+        acting_user=None,
+        journal_label=_("texte fourni par Parcours"),
+        verb="complaints.procedure_published",
+        organisation=organisation,
+        number=(number or 0) + 1,
+        status=ProcedureStatus.PUBLISHED,
+        title=str(defaults.TITLE),
+        body=str(defaults.BODY),
+        change_note=str(defaults.CHANGE_NOTE),
+        edited_by_label=str(defaults.AUTHOR_LABEL),
+        edited_at=now,
+        validated_by_label=str(defaults.AUTHOR_LABEL),
+        validated_at=now,
+    )
+
+
+def _signature(user: User) -> str:
+    """Who wrote or validated, as the document names them: "Prénom Nom (Rôle)"."""
+    membership = Membership.objects.filter(user=user).first()
+    role = f" ({membership.get_role_display()})" if membership is not None else ""
+    return f"{user}{role}"[:200]
+
+
+def _require_role(user: User, organisation_id: int, capability: str) -> None:
+    membership = Membership.objects.filter(user=user, organisation_id=organisation_id).first()
+    if membership is None or membership.role not in CAPABILITIES[capability]:
+        raise PermissionDenied
+
+
+def draft_procedure(organisation: Organisation) -> ComplaintProcedure | None:
+    return ComplaintProcedure.objects.filter(
+        organisation=organisation, status=ProcedureStatus.DRAFT
+    ).first()
+
+
+def _check_draft(version: ComplaintProcedure) -> None:
+    if version.status != ProcedureStatus.DRAFT:
+        raise ValidationError(_("Seul un brouillon peut être modifié."))
+
+
+@transaction.atomic
+def save_procedure_draft(
+    organisation: Organisation,
+    *,
+    title: str,
+    body: str,
+    change_note: str,
+    acting_user: User,
+) -> ComplaintProcedure:
+    """Write the draft of the next version (started from the version in force if there is
+    none yet). It is in force only once the direction validates it."""
+    _require_role(acting_user, organisation.pk, "procedure.edit")
+    if not title.strip() or not body.strip():
+        raise ValidationError(_("L'intitulé et le texte de la procédure sont obligatoires."))
+    ensure_default_procedure(organisation)  # locks the organisation's row, too
+    draft = (
+        ComplaintProcedure.objects.select_for_update()
+        .filter(organisation=organisation, status=ProcedureStatus.DRAFT)
+        .first()
+    )
+    values = {
+        "title": title.strip(),
+        "body": body.strip(),
+        "change_note": change_note.strip(),
+        "edited_by": acting_user,
+        "edited_by_label": _signature(acting_user),
+        "edited_at": timezone.now(),
+    }
+    if draft is not None:
+        return update_record(draft, acting_user=acting_user, **values)
+    return create_record(
+        ComplaintProcedure,
+        acting_user=acting_user,
+        verb="complaints.procedure_drafted",
+        organisation=organisation,
+        number=ComplaintProcedure.objects.filter(organisation=organisation).aggregate(
+            n=Max("number")
+        )["n"]
+        + 1,
+        status=ProcedureStatus.DRAFT,
+        **values,
+    )
+
+
+@transaction.atomic
+def discard_procedure_draft(version: ComplaintProcedure, *, acting_user: User) -> None:
+    _require_role(acting_user, version.organisation_id, "procedure.edit")
+    version = ComplaintProcedure.objects.select_for_update().get(pk=version.pk)
+    _check_draft(version)
+    delete_record(version, acting_user=acting_user)
+
+
+@transaction.atomic
+def publish_procedure(version: ComplaintProcedure, *, acting_user: User) -> ComplaintProcedure:
+    """The direction validates the draft: it is in force at once, the previous version is
+    archived (and kept, with its PDF)."""
+    _require_role(acting_user, version.organisation_id, "procedure.validate")
+    version = ComplaintProcedure.objects.select_for_update().get(pk=version.pk)
+    _check_draft(version)
+    if not version.change_note.strip():
+        raise ValidationError(
+            _("Le brouillon doit décrire la nature des modifications avant la validation.")
+        )
+    previous = (
+        ComplaintProcedure.objects.select_for_update()
+        .filter(organisation_id=version.organisation_id, status=ProcedureStatus.PUBLISHED)
+        .first()
+    )
+    if previous is not None and (previous.title, previous.body) == (version.title, version.body):
+        raise ValidationError(_("Le texte n'a pas changé : aucune nouvelle version à valider."))
+    now = timezone.now()
+    if previous is not None:
+        update_record(
+            previous,
+            acting_user=acting_user,
+            verb="complaints.procedure_archived",
+            status=ProcedureStatus.ARCHIVED,
+            archived_at=now,
+        )
+    return update_record(
+        version,
+        acting_user=acting_user,
+        verb="complaints.procedure_published",
+        status=ProcedureStatus.PUBLISHED,
+        validated_by=acting_user,
+        validated_by_label=_signature(acting_user),
+        validated_at=now,
+    )
+
+
+def organisation_created(organisation: Organisation, acting_user: User | None) -> None:
+    """A new organisation publishes the default complaints procedure at once."""
+    ensure_default_procedure(organisation)

@@ -3,6 +3,7 @@
 import datetime as dt
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parcours.core import crud, journal_chain
+from parcours.core.access import can, require
 from parcours.core.models import Organisation
 from parcours.core.throttle import Limit, client_address
 from parcours.feedback.complaints import access, selectors, services
@@ -27,10 +29,12 @@ from parcours.feedback.complaints.forms import (
     DismissForm,
     FilterForm,
     ImprovementForm,
+    PeriodForm,
+    ProcedureForm,
     RequalifyForm,
     StaffComplaintForm,
 )
-from parcours.feedback.complaints.models import Complaint, EntryChannel
+from parcours.feedback.complaints.models import Complaint, ComplaintProcedure, EntryChannel
 from parcours.learners.models import Learner, Tutor
 from parcours.lib import exports, pdf
 
@@ -326,3 +330,177 @@ def deadlines(request: HttpRequest) -> HttpResponse:
             return redirect("feedback:complaints:register")
     status = 400 if form.errors else 200
     return render(request, "feedback/complaints/deadlines.html", {"form": form}, status=status)
+
+
+# Statistics
+
+
+@login_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    """The register's figures over a period, by kind, category, programme and month."""
+    complaints = access.register_for_user(request.user)
+    form = PeriodForm(request.GET or None)
+    start = end = None
+    if form.is_bound:
+        if form.is_valid():
+            start, end = form.cleaned_data.get("du"), form.cleaned_data.get("au")
+        else:
+            complaints = complaints.none()  # a bad period shows nothing, never everything
+    result = selectors.figures(selectors.in_period(complaints, start, end))
+    context = {
+        "form": form,
+        "figures": result,
+        "charts": selectors.charts(result) if result.total else [],
+        "start": start,
+        "end": end,
+    }
+    return render(
+        request,
+        "feedback/complaints/statistics.html",
+        context,
+        status=400 if form.errors else 200,
+    )
+
+
+# The published procedure: read by the staff and the auditor, drafted by the référent
+# qualité, validated by the direction; its version in force is public (no account).
+
+
+def _procedure_pdf(version: ComplaintProcedure) -> HttpResponse:
+    organisation = version.organisation
+    html = render_to_string(
+        "feedback/complaints/procedure_pdf.html",
+        {
+            "organisation": organisation,
+            "version": version,
+            "blocks": selectors.procedure_blocks(version),
+            "history": selectors.published_versions(organisation),
+            "generated_at": timezone.localtime(),
+        },
+    )
+    content = pdf.render(html, footer=journal_chain.footer(organisation.pk))
+    return pdf.pdf_response(content, f"procedure-reclamations-v{version.number}.pdf")
+
+
+@login_required
+def procedure(request: HttpRequest) -> HttpResponse:
+    organisation = access.reader(request.user).organisation
+    current = services.published_procedure(organisation)
+    draft = services.draft_procedure(organisation)
+    can_edit, can_validate = can(request.user, "procedure.edit"), can(request.user, "procedure.validate")
+    context = {
+        "complaint_org": organisation,
+        "version": current,
+        "blocks": selectors.procedure_blocks(current) if current else [],
+        "draft": draft if can_edit or can_validate else None,
+        "draft_blocks": selectors.procedure_blocks(draft) if draft else [],
+        "history": selectors.procedure_history(organisation),
+        "can_edit": can_edit,
+        "can_validate": can_validate,
+        "public": False,
+    }
+    return render(request, "feedback/complaints/procedure.html", context)
+
+
+@login_required
+def procedure_edit(request: HttpRequest) -> HttpResponse:
+    """The référent qualité writes the next version (a draft, until the direction validates)."""
+    organisation = require(request.user, "procedure.edit").organisation
+    source = services.draft_procedure(organisation) or services.published_procedure(organisation)
+    initial = {"title": source.title, "body": source.body} if source else {}
+    if source is not None and source.is_draft:
+        initial["change_note"] = source.change_note
+    form = ProcedureForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_procedure_draft(
+                organisation,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                change_note=form.cleaned_data["change_note"],
+                acting_user=crud.acting_user(request),
+            )
+        except ValidationError as error:
+            crud.show_errors(form, error)
+        else:
+            return redirect("feedback:complaints:procedure")
+    status = 400 if form.errors else 200
+    return render(
+        request, "feedback/complaints/procedure_edit.html", {"form": form}, status=status
+    )
+
+
+def _draft_or_404(request: HttpRequest, capability: str) -> ComplaintProcedure:
+    organisation = require(request.user, capability).organisation
+    draft = services.draft_procedure(organisation)
+    if draft is None:
+        raise Http404
+    return draft
+
+
+@login_required
+@require_POST
+def procedure_publish(request: HttpRequest) -> HttpResponse:
+    """The direction validates the draft: it is in force at once."""
+    draft = _draft_or_404(request, "procedure.validate")
+    try:
+        services.publish_procedure(draft, acting_user=crud.acting_user(request))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("Version %(n)d validée : elle est en vigueur.") % {"n": draft.number}
+        )
+    return redirect("feedback:complaints:procedure")
+
+
+@login_required
+@require_POST
+def procedure_discard(request: HttpRequest) -> HttpResponse:
+    draft = _draft_or_404(request, "procedure.edit")
+    services.discard_procedure_draft(draft, acting_user=crud.acting_user(request))
+    messages.success(request, _("Brouillon abandonné."))
+    return redirect("feedback:complaints:procedure")
+
+
+@login_required
+def procedure_pdf(request: HttpRequest, number: int | None = None) -> HttpResponse:
+    """The version in force as a PDF, or an earlier one (never a draft)."""
+    organisation = access.reader(request.user).organisation
+    if number is None:
+        version = services.published_procedure(organisation)
+    else:
+        version = (
+            selectors.published_versions(organisation)
+            .select_related("organisation")
+            .filter(number=number)
+            .first()
+        )
+    if version is None:
+        raise Http404
+    return _procedure_pdf(version)
+
+
+def _public_procedure(slug: str) -> ComplaintProcedure:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    version = services.published_procedure(organisation)
+    if version is None:
+        raise Http404
+    return version
+
+
+def public_procedure(request: HttpRequest, slug: str) -> HttpResponse:
+    """The version in force, for anyone (the evidence that the channel exists)."""
+    version = _public_procedure(slug)
+    context = {
+        "complaint_org": version.organisation,
+        "version": version,
+        "blocks": selectors.procedure_blocks(version),
+        "public": True,
+    }
+    return render(request, "feedback/complaints/procedure.html", context)
+
+
+def public_procedure_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    return _procedure_pdf(_public_procedure(slug))
