@@ -61,9 +61,7 @@ def test_the_demo_register() -> None:
         assert sorted(v for v in on_time if v) == ["non", "oui", "oui"]
         # The procedure in force: the shipped text adapted by the référent qualité (v2),
         # validated by the direction; v1 archived.
-        versions = {
-            v.number: v for v in ComplaintProcedure.objects.filter(organisation=org)
-        }
+        versions = {v.number: v for v in ComplaintProcedure.objects.filter(organisation=org)}
         assert [versions[n].status for n in sorted(versions)] == ["archivee", "publiee"]
         director = Membership.objects.get(organisation=org, role=Role.DIRECTION).user
         assert versions[2].validated_by == director and versions[2].edited_by == quality

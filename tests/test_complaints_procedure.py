@@ -71,9 +71,12 @@ def test_the_data_migration_gives_existing_organisations_the_default(org_a: Orga
     )
     migration.create_defaults(None, None)
     migration.create_defaults(None, None)  # run twice: still one version
-    assert ComplaintProcedure.objects.filter(
-        organisation=org_a, status=ProcedureStatus.PUBLISHED
-    ).count() == 1
+    assert (
+        ComplaintProcedure.objects.filter(
+            organisation=org_a, status=ProcedureStatus.PUBLISHED
+        ).count()
+        == 1
+    )
 
 
 @pytest.mark.django_db
@@ -162,6 +165,9 @@ def test_the_pdf_says_the_organisation_deadlines(org_a: Organisation, director: 
     # The staff's copy of a given version is the same document.
     mine = login(director).get(reverse("feedback:complaints:procedure_version_pdf", args=[1]))
     assert "dans un délai de 3 jours ouvrés" in pdf_text(mine.content)
-    assert login(director).get(
-        reverse("feedback:complaints:procedure_version_pdf", args=[9])
-    ).status_code == 404
+    assert (
+        login(director)
+        .get(reverse("feedback:complaints:procedure_version_pdf", args=[9]))
+        .status_code
+        == 404
+    )

@@ -76,7 +76,9 @@ def register(world_a: World, quality: User) -> World:
         )
         org = world_a.org
         # Thursday 15 January: acknowledged in 1 day, answered in 5 (both on time).
-        first = receive(org, dt.date(2026, 1, 15), "reclamation", "pedagogie", session=world_a.session)
+        first = receive(
+            org, dt.date(2026, 1, 15), "reclamation", "pedagogie", session=world_a.session
+        )
         handle(first, quality, dt.date(2026, 1, 16), dt.date(2026, 1, 20))
         # Tuesday 10 February: due 12 February and 3 March; acknowledged in 3 days and
         # answered in 28 (both late).

@@ -206,8 +206,7 @@ def _procedure_v2(organisation: Organisation, *, quality: User, director: User) 
     services.save_procedure_draft(
         organisation,
         title=current.title,
-        body=current.body
-        + "\n\n## Référent réclamations\n"
+        body=current.body + "\n\n## Référent réclamations\n"
         "La référente qualité suit le registre chaque semaine et présente les réclamations, "
         "leurs causes et les actions qui en découlent à chaque revue qualité.",
         change_note="Ajout du référent réclamations et de la revue hebdomadaire du registre.",

@@ -10,6 +10,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 import holidays
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -529,7 +530,7 @@ def save_procedure_draft(
         .filter(organisation=organisation, status=ProcedureStatus.DRAFT)
         .first()
     )
-    values = {
+    values: dict[str, Any] = {
         "title": title.strip(),
         "body": body.strip(),
         "change_note": change_note.strip(),

@@ -19,7 +19,7 @@ from parcours.feedback.complaints.models import Category, Complainant, EntryChan
 from parcours.feedback.models import Audience
 from parcours.feedback.triage import Opened, TriageRequest
 
-COMPLAINANT_OF_AUDIENCE = {
+COMPLAINANT_OF_AUDIENCE: dict[str, str] = {
     Audience.APPRENANT: Complainant.LEARNER,
     Audience.ENTREPRISE: Complainant.COMPANY,
     Audience.FORMATEUR: Complainant.TRAINER,
@@ -52,7 +52,7 @@ def open_complaint(request: TriageRequest) -> Opened:
         description=description[:5000],
         category=Category.AUTRE,
         severity=Severity.MEDIUM,
-        complainant=COMPLAINANT_OF_AUDIENCE.get(audience, Complainant.OTHER),
+        complainant=COMPLAINANT_OF_AUDIENCE.get(str(audience), Complainant.OTHER),
         session=campaign.session if campaign.session_id else None,
         enrolment=enrolment,
     )

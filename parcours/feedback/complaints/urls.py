@@ -20,9 +20,7 @@ urlpatterns = [
     path("reclamations/procedure/", views.procedure, name="procedure"),
     path("reclamations/procedure/modifier/", views.procedure_edit, name="procedure_edit"),
     path("reclamations/procedure/valider/", views.procedure_publish, name="procedure_publish"),
-    path(
-        "reclamations/procedure/abandonner/", views.procedure_discard, name="procedure_discard"
-    ),
+    path("reclamations/procedure/abandonner/", views.procedure_discard, name="procedure_discard"),
     path("reclamations/procedure.pdf", views.procedure_pdf, name="procedure_pdf"),
     path(
         "reclamations/procedure/v<int:number>.pdf",

@@ -387,7 +387,10 @@ def procedure(request: HttpRequest) -> HttpResponse:
     organisation = access.reader(request.user).organisation
     current = services.published_procedure(organisation)
     draft = services.draft_procedure(organisation)
-    can_edit, can_validate = can(request.user, "procedure.edit"), can(request.user, "procedure.validate")
+    can_edit, can_validate = (
+        can(request.user, "procedure.edit"),
+        can(request.user, "procedure.validate"),
+    )
     context = {
         "complaint_org": organisation,
         "version": current,
@@ -425,9 +428,7 @@ def procedure_edit(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("feedback:complaints:procedure")
     status = 400 if form.errors else 200
-    return render(
-        request, "feedback/complaints/procedure_edit.html", {"form": form}, status=status
-    )
+    return render(request, "feedback/complaints/procedure_edit.html", {"form": form}, status=status)
 
 
 def _draft_or_404(request: HttpRequest, capability: str) -> ComplaintProcedure:
