@@ -51,7 +51,7 @@ def test_a_new_organisation_publishes_the_default_procedure(org_a: Organisation)
     assert (version.number, version.status) == (1, ProcedureStatus.PUBLISHED)
     assert version.validated_at is not None and version.validated_by is None
     assert JournalEntry.objects.filter(
-        verb="complaints.procedure_published", object_id=str(version.pk)
+        verb="complaint_procedure.published", object_id=str(version.pk)
     ).exists()
     text = page(Client(), reverse("feedback:complaints:public_procedure", args=["forma-plus"]))
     assert "Procédure de traitement des réclamations" in text
@@ -129,12 +129,12 @@ def test_quality_drafts_the_direction_publishes_and_nobody_else(
     assert "v2" in history and "v1" in history and "Relecture par la direction." in history
     assert "Direction Test (Direction)" in history and "08/04/2026" in history
     assert "Qualite Test" in history
-    verbs = JournalEntry.objects.filter(organisation=org_a, verb__startswith="complaints.proc")
+    verbs = JournalEntry.objects.filter(organisation=org_a, verb__startswith="complaint_procedure.")
     assert sorted(verbs.values_list("verb", flat=True)) == [
-        "complaints.procedure_archived",
-        "complaints.procedure_drafted",
-        "complaints.procedure_published",
-        "complaints.procedure_published",
+        "complaint_procedure.archived",
+        "complaint_procedure.drafted",
+        "complaint_procedure.published",
+        "complaint_procedure.published",
     ]
 
 
@@ -171,3 +171,42 @@ def test_the_pdf_says_the_organisation_deadlines(org_a: Organisation, director: 
         .status_code
         == 404
     )
+
+
+@pytest.mark.django_db
+def test_the_procedure_pages_refuse_tutors_learners_and_other_organisations(
+    org_a: Organisation, quality: User, tutor_user: User, learner_user: User, outsider: User
+) -> None:
+    current = ComplaintProcedure.objects.get(organisation=org_a)
+    login(quality).post(
+        reverse("feedback:complaints:procedure_edit"),
+        {"title": "Brouillon secret", "body": current.body, "change_note": "Essai."},
+    )
+    reads = [
+        reverse("feedback:complaints:procedure"),
+        reverse("feedback:complaints:procedure_edit"),
+        reverse("feedback:complaints:procedure_pdf"),
+        reverse("feedback:complaints:procedure_version_pdf", args=[1]),
+        reverse("feedback:complaints:statistics"),
+    ]
+    writes = [
+        reverse("feedback:complaints:procedure_publish"),
+        reverse("feedback:complaints:procedure_discard"),
+    ]
+    for user in (tutor_user, learner_user):
+        client = login(user)
+        for url in reads:
+            assert client.get(url).status_code == 403, (user, url)
+        for url in writes:
+            assert client.post(url).status_code == 403, (user, url)
+    # Another organisation's direction reads its own procedure, never this draft.
+    foreign = login(outsider)
+    assert "Brouillon secret" not in page(foreign, reverse("feedback:complaints:procedure"))
+    assert foreign.post(writes[0]).status_code == 404
+    assert ComplaintProcedure.objects.get(organisation=org_a, number=2).is_draft
+    # The référent qualité may drop the draft; the version in force stays.
+    login(quality).post(writes[1])
+    assert not ComplaintProcedure.objects.filter(organisation=org_a, number=2).exists()
+    assert JournalEntry.objects.filter(
+        organisation=org_a, action="delete", object_type__endswith="complaintprocedure"
+    ).exists()

@@ -18,13 +18,13 @@ def register() -> None:
             "complaints.requalified": _("Réclamation requalifiée : %(object)s"),
             "complaints.escalated": _("Réclamation en retard signalée à la direction : %(object)s"),
             "complaints.settings_changed": _("Délais de traitement des réclamations modifiés"),
-            "complaints.procedure_drafted": _(
+            "complaint_procedure.drafted": _(
                 "Procédure de traitement des réclamations : brouillon de la %(object)s"
             ),
-            "complaints.procedure_published": _(
+            "complaint_procedure.published": _(
                 "Procédure de traitement des réclamations publiée : %(object)s"
             ),
-            "complaints.procedure_archived": _(
+            "complaint_procedure.archived": _(
                 "Procédure de traitement des réclamations archivée : %(object)s"
             ),
         }

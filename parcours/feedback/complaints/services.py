@@ -472,7 +472,7 @@ def ensure_default_procedure(organisation: Organisation) -> ComplaintProcedure:
         ComplaintProcedure,
         acting_user=None,
         journal_label=_("texte fourni par Parcours"),
-        verb="complaints.procedure_published",
+        verb="complaint_procedure.published",
         organisation=organisation,
         number=(number or 0) + 1,
         status=ProcedureStatus.PUBLISHED,
@@ -543,7 +543,7 @@ def save_procedure_draft(
     return create_record(
         ComplaintProcedure,
         acting_user=acting_user,
-        verb="complaints.procedure_drafted",
+        verb="complaint_procedure.drafted",
         organisation=organisation,
         number=ComplaintProcedure.objects.filter(organisation=organisation).aggregate(
             n=Max("number")
@@ -585,14 +585,14 @@ def publish_procedure(version: ComplaintProcedure, *, acting_user: User) -> Comp
         update_record(
             previous,
             acting_user=acting_user,
-            verb="complaints.procedure_archived",
+            verb="complaint_procedure.archived",
             status=ProcedureStatus.ARCHIVED,
             archived_at=now,
         )
     return update_record(
         version,
         acting_user=acting_user,
-        verb="complaints.procedure_published",
+        verb="complaint_procedure.published",
         status=ProcedureStatus.PUBLISHED,
         validated_by=acting_user,
         validated_by_label=_signature(acting_user),
