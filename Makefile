@@ -57,9 +57,11 @@ messages: install
 	$(BIN)/python scripts/french_plurals.py parcours/locale/fr/LC_MESSAGES/django.po
 	cd parcours && $(abspath $(BIN))/parcours compilemessages -l fr
 
-# The test suite alone (on PostgreSQL when DATABASE_URL is set).
+# The test suite alone (on PostgreSQL when DATABASE_URL is set), one worker per core
+# (pytest-xdist; each worker has its own test database). TEST_WORKERS=0 runs in-process.
+TEST_WORKERS ?= auto
 suite: install system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 test: checks suite
 
