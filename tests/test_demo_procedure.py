@@ -43,8 +43,8 @@ def body(message: EmailMessage) -> str:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    environment = {**os.environ, "PARCOURS_VAR_DIR": str(tmp_path), "EMAIL_TIMEOUT": "5"}
+def env(fresh_var: Path) -> dict[str, str]:
+    environment = {**os.environ, "PARCOURS_VAR_DIR": str(fresh_var), "EMAIL_TIMEOUT": "5"}
     for name in ("DATABASE_URL", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_BACKEND"):
         environment.pop(name, None)
     return environment
@@ -54,7 +54,6 @@ def test_one_worker_pass_opens_the_cases_and_sends_the_first_reminders_once(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     today = timezone.localdate()
-    parcours(env, "migrate", "--noinput", "-v", "0")
     parcours(env, "demo", "--today", today.isoformat())
     # Who the demo promises the procedure will catch (same seed, same day, same plan).
     plan = _Plan(random.Random(DEFAULT_SEED), today, DEFAULT_LEARNERS)  # noqa: S311

@@ -1,6 +1,7 @@
 import datetime as dt
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -108,11 +109,11 @@ def test_entries_cannot_be_changed_through_the_orm(world_a: World) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_cli_verify_exits_non_zero_after_tampering(tmp_path, monkeypatch) -> None:
-    """The real console script, on a real SQLite file."""
+def test_cli_verify_exits_non_zero_after_tampering(fresh_var: Path) -> None:
+    """The real console script, on a real SQLite file (migrated by `parcours migrate`)."""
+    tmp_path = fresh_var
     env = {"PARCOURS_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     exe = [sys.executable, "-m", "parcours"]
-    subprocess.run([*exe, "migrate", "-v0"], env=env, check=True)
     subprocess.run(
         [*exe, "demo", "--learners", "30", "--seed", "3"], env=env, check=True, capture_output=True
     )

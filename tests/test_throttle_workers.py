@@ -159,9 +159,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 @pytest.fixture
-def server(tmp_path: Path):
-    server = Server(tmp_path)
-    server.run("-m", "parcours", "migrate", "--noinput")
+def server(fresh_var: Path):
+    server = Server(fresh_var)
     server.world = json.loads(server.run("-c", SETUP).strip().splitlines()[-1])
     server.start()
     try:
