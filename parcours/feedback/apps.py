@@ -32,6 +32,10 @@ class FeedbackConfig(AppConfig):
 
         register_signal(PROVIDER)  # the mid-session check-in's signals
         triage.register_journal_text()
+        from parcours.core import journal_text
+        from parcours.feedback.services.editor import JOURNAL_TEXT
+
+        journal_text.register(JOURNAL_TEXT)
         register(
             MenuLink(
                 "qualite",

@@ -187,12 +187,15 @@ def launch_campaign(
         ).exists()
     ):
         raise Refused(_("Ce questionnaire a déjà été lancé pour cette période."))
+    version = questionnaire.current_version()
+    if version is None:
+        raise Refused(_("Ce questionnaire n'a pas encore de version publiée."))
     ensure_defaults(organisation, acting_user=acting_user)
     conf = settings_for(organisation)
     campaign = Campaign.objects.create(
         organisation=organisation,
         questionnaire=questionnaire,
-        version=questionnaire.current_version(),
+        version=version,
         session=session,
         period_start=period[0] if period else None,
         period_end=period[1] if period else None,

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcours.core import journal
@@ -39,7 +40,7 @@ def ensure_defaults(organisation: Organisation, *, acting_user: User | None = No
             delay_days=spec.delay_days,
         )
         version = QuestionnaireVersion.objects.create(
-            questionnaire=questionnaire, number=1, intro=spec.intro
+            questionnaire=questionnaire, number=1, intro=spec.intro, published_at=timezone.now()
         )
         Item.objects.bulk_create(
             Item(
