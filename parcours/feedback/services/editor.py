@@ -217,7 +217,6 @@ def add_item(
         acting_user=acting_user,
         changes=journal.diff({}, _item_snapshot(item)),
         verb="feedback.item_added",
-        label=str(version),
     )
     return item
 
@@ -248,7 +247,6 @@ def update_item(
         acting_user=acting_user,
         changes=journal.diff(before, _item_snapshot(item)),
         verb="feedback.item_changed",
-        label=str(version),
     )
     return item
 
@@ -267,7 +265,6 @@ def remove_item(item: Item, *, acting_user: User) -> None:
         acting_user=acting_user,
         changes=journal.diff(before, {}),
         verb="feedback.item_removed",
-        label=str(version),
     )
 
 
@@ -292,7 +289,6 @@ def move_item(item: Item, *, acting_user: User, up: bool) -> None:
         acting_user=acting_user,
         changes={"position": [index + 1, other + 1], "question": [None, item.text]},
         verb="feedback.item_moved",
-        label=str(version),
     )
 
 
