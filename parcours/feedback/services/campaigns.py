@@ -107,11 +107,17 @@ def recipients(
 # -- Campaigns -------------------------------------------------------------------------
 
 
-def answer_url(invitation: Invitation) -> str:
-    return f"{settings.SITE_URL}{reverse('feedback:answer', args=[invitation.token])}"
+def answer_path_template() -> str:
+    """The answering page's path with TOKEN in place of the token (one reverse per batch)."""
+    return reverse("feedback:answer", args=["TOKEN"])
 
 
-def _mail(invitation: Invitation, reminder: int) -> tuple[str, str]:
+def answer_url(invitation: Invitation, path_template: str = "") -> str:
+    template = path_template or answer_path_template()
+    return f"{settings.SITE_URL}{template.replace('TOKEN', invitation.token)}"
+
+
+def _mail(invitation: Invitation, reminder: int, path_template: str = "") -> tuple[str, str]:
     campaign = invitation.campaign
     subject_of = campaign.session.title if campaign.session_id else campaign.organisation.name  # type: ignore[union-attr]
     if reminder:
@@ -126,7 +132,7 @@ def _mail(invitation: Invitation, reminder: int) -> tuple[str, str]:
         _(
             "Cela prend quelques minutes, sans compte ni mot de passe, depuis votre téléphone ou votre ordinateur :"
         ),
-        answer_url(invitation),
+        answer_url(invitation, path_template),
         "",
         (
             _("Vos réponses sont anonymes.")
@@ -142,8 +148,8 @@ def _mail(invitation: Invitation, reminder: int) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
-def _outgoing(invitation: Invitation, reminder: int) -> messaging.Outgoing:
-    subject, body = _mail(invitation, reminder)
+def _outgoing(invitation: Invitation, reminder: int, path_template: str = "") -> messaging.Outgoing:
+    subject, body = _mail(invitation, reminder, path_template)
     return messaging.Outgoing(
         to=invitation.email,
         subject=subject,
@@ -282,6 +288,7 @@ def send_invitations(
     ).exclude(email="")
     total = pending.count()
     day = timezone.localdate(now)
+    path_template = answer_path_template()
     while True:
         with transaction.atomic():
             batch = list(pending.select_for_update().order_by("pk")[:chunk])
@@ -292,7 +299,7 @@ def send_invitations(
             if deliver:
                 messaging.queue_emails(
                     campaign.organisation,
-                    [_outgoing(invitation, 0) for invitation in batch],
+                    [_outgoing(invitation, 0, path_template) for invitation in batch],
                     related_key=f"feedback.campaign:{campaign.pk}",
                     template_key="feedback.invitation",
                     acting_user=campaign.launched_by,
