@@ -206,3 +206,24 @@ def test_only_quality_and_direction_edit_and_only_their_own(
     )
     assert _add(login(outsider), q).status_code == 404
     assert q.draft().items.count() == 0  # type: ignore[union-attr]
+
+
+def test_a_draft_is_never_sent_by_the_worker(org_a: Organisation, quality: User) -> None:
+    client = login(quality)
+    response = client.post(
+        reverse("feedback:questionnaire_new"),
+        {
+            "title": "Financeurs (nouveau)",
+            "audience": "financeur",
+            "moment": "annuel",
+            "delay_days": "0",
+            "anonymous": "on",
+        },
+    )
+    assert response.status_code == 302
+    draft_only = Questionnaire.objects.get(title="Financeurs (nouveau)")
+    build_cohort(org_a, end=dt.date(2026, 6, 1), prefix="W")
+    with time_machine.travel(at(dt.date(2027, 1, 15)), tick=False):
+        launched = services.schedule_due(org_a, now=at(dt.date(2027, 1, 15)))
+    assert [c.questionnaire.key for c in launched] == ["financeur"]
+    assert not draft_only.campaigns.exists()

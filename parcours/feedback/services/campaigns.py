@@ -323,8 +323,12 @@ def schedule_due(organisation: Organisation, *, now: dt.datetime) -> list[Campai
     """The campaigns that the rules call for as of `now` and that were not launched yet."""
     today = timezone.localdate(now)
     ensure_defaults(organisation)
+    # Only questionnaires with a published version can be sent (a new one may be a draft).
     by_key = {
-        q.key: q for q in Questionnaire.objects.filter(organisation=organisation, is_active=True)
+        q.key: q
+        for q in Questionnaire.objects.filter(
+            organisation=organisation, is_active=True, versions__published_at__isnull=False
+        ).distinct()
     }
     done = set(
         Campaign.objects.filter(organisation=organisation, session__isnull=False).values_list(
