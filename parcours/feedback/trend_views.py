@@ -64,7 +64,7 @@ def _build(request: HttpRequest) -> tuple[TrendForm, TrendView]:
     parts = [str(programme) if programme else _("Toutes les formations")]
     if theme:
         parts.append(str(dict(Theme.choices)[theme]))
-    parts.append(str(GRANULARITIES[granularity][0]))
+    parts.append(str(GRANULARITIES[granularity]))
     view = TrendView(
         " · ".join(parts),
         found,

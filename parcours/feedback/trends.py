@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,9 +30,9 @@ from parcours.feedback.selectors import Rate, k_for
 from parcours.programmes.models import Session
 
 GRANULARITIES = {
-    "mois": (gettext_lazy("Mois"), TruncMonth),
-    "trimestre": (gettext_lazy("Trimestre"), TruncQuarter),
-    "annee": (gettext_lazy("Année"), TruncYear),
+    "mois": gettext_lazy("Mois"),
+    "trimestre": gettext_lazy("Trimestre"),
+    "annee": gettext_lazy("Année"),
 }
 PAIRS = ((AnonymousResponse, AnonymousAnswer), (AttributedResponse, AttributedAnswer))
 
@@ -85,8 +84,13 @@ def _next(day: dt.date, granularity: str) -> dt.date:
     return dt.date(n // 12, n % 12 + 1, 1)
 
 
-def _as_date(value: dt.date | dt.datetime) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+def period_of(day: dt.date, granularity: str) -> dt.date:
+    """The first day of the month, quarter or year holding `day`."""
+    if granularity == "annee":
+        return dt.date(day.year, 1, 1)
+    if granularity == "trimestre":
+        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return dt.date(day.year, day.month, 1)
 
 
 def _scale_share(values: dict[int, int]) -> tuple[int, float | None, float | None]:
@@ -100,9 +104,10 @@ def _scale_share(values: dict[int, int]) -> tuple[int, float | None, float | Non
 
 
 def _scale_rows(
-    ids: list[int], theme: str, group: str, trunc: type | None = None
+    ids: list[int], theme: str, group: str, granularity: str = ""
 ) -> dict[tuple[object, int], dict[int, int]]:
-    """Counts of 1-5 answers per (group, item): one grouped query per answer table."""
+    """Counts of 1-5 answers per (group, item): one grouped query per answer table, grouped
+    by day in SQL (few distinct days), then by period here."""
     out: dict[tuple[object, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for _response, answer in PAIRS:
         rows = answer.objects.filter(
@@ -110,27 +115,20 @@ def _scale_rows(
         )
         if theme:
             rows = rows.filter(item__theme=theme)
-        if trunc is not None:
-            rows = rows.annotate(g=trunc("response__day"))
-            key = "g"
-        else:
-            key = group
         for g, item_id, number, n in (
-            rows.values_list(key, "item_id", "number").annotate(n=Count("*")).order_by()
+            rows.values_list(group, "item_id", "number").annotate(n=Count("*")).order_by()
         ):
-            out[(_as_date(g) if trunc is not None else g, item_id)][number] += n
+            key = period_of(g, granularity) if granularity else g
+            out[(key, item_id)][number] += n
     return out
 
 
-def _respondents(ids: list[int], group: str, trunc: type | None = None) -> dict[object, int]:
+def _respondents(ids: list[int], group: str, granularity: str = "") -> dict[object, int]:
     out: dict[object, int] = defaultdict(int)
     for response, _answer in PAIRS:
         rows = response.objects.filter(campaign_id__in=ids)
-        if trunc is not None:
-            rows = rows.annotate(g=trunc("day"))
-            group = "g"
         for g, n in rows.values_list(group).annotate(n=Count("*")).order_by():
-            out[_as_date(g) if trunc is not None else g] += n
+            out[period_of(g, granularity) if granularity else g] += n
     return out
 
 
@@ -165,10 +163,9 @@ def trends(
     """Satisfaction (share of 4 and 5 on the 1-5 scales) and the mean of each 1-5 item,
     per period of answer."""
     k = k_for(organisation)
-    trunc = GRANULARITIES[granularity][1]
     ids = list(campaigns.filter(organisation=organisation).values_list("pk", flat=True))
-    respondents = _respondents(ids, "day", trunc)
-    scales = _scale_rows(ids, theme, "", trunc)
+    respondents = _respondents(ids, "day", granularity)
+    scales = _scale_rows(ids, theme, "response__day", granularity)
     periods: list[dt.date] = []
     if respondents:
         day, last = min(respondents), max(respondents)  # type: ignore[type-var]
