@@ -103,11 +103,8 @@ def _scale_share(values: dict[int, int]) -> tuple[int, float | None, float | Non
     return total, round(100 * good / total), round(mean, 2)
 
 
-def _scale_rows(
-    ids: list[int], theme: str, group: str, granularity: str = ""
-) -> dict[tuple[object, int], dict[int, int]]:
-    """Counts of 1-5 answers per (group, item): one grouped query per answer table, grouped
-    by day in SQL (few distinct days), then by period here."""
+def _scale_rows(ids: list[int], theme: str, group: str) -> dict[tuple[object, int], dict[int, int]]:
+    """Counts of 1-5 answers per (group, item): one grouped query per answer table."""
     out: dict[tuple[object, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for _response, answer in PAIRS:
         rows = answer.objects.filter(
@@ -118,17 +115,16 @@ def _scale_rows(
         for g, item_id, number, n in (
             rows.values_list(group, "item_id", "number").annotate(n=Count("*")).order_by()
         ):
-            key = period_of(g, granularity) if granularity else g
-            out[(key, item_id)][number] += n
+            out[(g, item_id)][number] += n
     return out
 
 
-def _respondents(ids: list[int], group: str, granularity: str = "") -> dict[object, int]:
+def _respondents(ids: list[int], group: str) -> dict[object, int]:
     out: dict[object, int] = defaultdict(int)
     for response, _answer in PAIRS:
         rows = response.objects.filter(campaign_id__in=ids)
         for g, n in rows.values_list(group).annotate(n=Count("*")).order_by():
-            out[period_of(g, granularity) if granularity else g] += n
+            out[g] += n
     return out
 
 
@@ -161,11 +157,22 @@ def trends(
     theme: str = "",
 ) -> Trends:
     """Satisfaction (share of 4 and 5 on the 1-5 scales) and the mean of each 1-5 item,
-    per period of answer."""
+    per period (of the campaigns' launch)."""
     k = k_for(organisation)
-    ids = list(campaigns.filter(organisation=organisation).values_list("pk", flat=True))
-    respondents = _respondents(ids, "day", granularity)
-    scales = _scale_rows(ids, theme, "response__day", granularity)
+    launched = dict(
+        campaigns.filter(organisation=organisation).values_list("pk", "launched_on").order_by()
+    )
+    ids = list(launched)
+    # A period gathers the campaigns launched in it: the answers are counted per campaign
+    # from the (campaign, item, trainer, number) index alone, then placed by launch date.
+    respondents: dict[object, int] = defaultdict(int)
+    for campaign_id, n in _respondents(ids, "campaign_id").items():
+        respondents[period_of(launched[campaign_id], granularity)] += n  # type: ignore[index]
+    scales: dict[tuple[object, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for (campaign_id, item_id), values in _scale_rows(ids, theme, "campaign_id").items():
+        key = (period_of(launched[campaign_id], granularity), item_id)  # type: ignore[index]
+        for number, n in values.items():
+            scales[key][number] += n
     periods: list[dt.date] = []
     if respondents:
         day, last = min(respondents), max(respondents)  # type: ignore[type-var]
