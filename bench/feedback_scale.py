@@ -9,13 +9,14 @@ Runs in a scratch database: a SQLite file in a temporary directory by default, o
 dropped). It times:
   - launching the campaign: recipients read, 20,000 invitations written with their
     personal tokens, and the sending job queued (one transaction);
-  - with --send 1, that job: 20,000 e-mails queued in the outbox, each with its journal
-    entry and its delivery job (a chunk of 500 per transaction);
+  - with --send 1, that job: 20,000 e-mails queued in the outbox in bulk, with their
+    delivery jobs and one journal entry for the batch;
   - the floor: one SQL query counting the answers per item and value for the campaign,
     rows fetched by the client;
   - `selectors.results` for the campaign (counts, respondents per item, verbatims, the
     k rule), and the whole results page (`/questionnaires/campagnes/<pk>/`: query,
-    charts, template) through Django's test client.
+    charts, template) through Django's test client;
+  - the trends page, month by month (`/questionnaires/tendances/?par=mois`).
 Each read is run three times and the fastest run is kept. Prints figures; asserts nothing.
 """
 
@@ -205,14 +206,22 @@ def run(args, connection, client_class) -> None:  # type: ignore[no-untyped-def,
         response = client.get(f"/questionnaires/campagnes/{campaign.pk}/", HTTP_HOST="localhost")
         assert response.status_code == 200, response.status_code
 
+    def trends_page() -> None:
+        response = client.get("/questionnaires/tendances/?par=mois", HTTP_HOST="localhost")
+        assert response.status_code == 200, response.status_code
+
     # The page lists the invitations too: time it as shown to the user.
     t_floor, t_results, t_page = best(floor), best(aggregate), best(page)
+    t_trends = best(trends_page)
     print(f"floor (plain SQL, counts per item and value): {t_floor * 1000:.0f} ms")
     print(
         f"selectors.results (with respondents per item, verbatims, k rule): {t_results * 1000:.0f} ms ({t_results / t_floor:.1f}x the floor)"
     )
     print(
         f"results page, whole request (query, charts, template, its first 300 invitations listed): {t_page * 1000:.0f} ms"
+    )
+    print(
+        f"trends page, month by month (satisfaction and item means per period, charts): {t_trends * 1000:.0f} ms ({t_trends / t_floor:.1f}x the floor)"
     )
 
 

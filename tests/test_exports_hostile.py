@@ -51,6 +51,7 @@ EXPORT_URLS = {
     "import_errors",
     "import_errors_xlsx",
     "feedback:results_xlsx",
+    "feedback:trends_xlsx",
     "feedback:complaints:table_xlsx",
 }
 
@@ -299,6 +300,10 @@ def test_the_survey_results_workbook_neutralises_every_hostile_value(org_a, dire
         cells += [c for row in rows for c in row]
     assert "'=1+0" in cells  # a verbatim (5 respondents: shown), as text
     assert any(isinstance(c, str) and c.startswith("'=HYPERLINK") for c in cells)
+    with time_machine.travel(at(end + dt.timedelta(days=2)), tick=False):
+        trends = login(director).get(reverse("feedback:trends_xlsx"), {"par": "mois"})
+    for sheet in load_workbook(io.BytesIO(trends.content)).worksheets:
+        assert_safe_cells([list(r) for r in sheet.iter_rows(values_only=True)])
 
 
 def test_the_complaints_table_neutralises_every_hostile_value(org_a, director) -> None:

@@ -137,4 +137,4 @@ def test_the_demo_risk_chart_tells_the_story_of_the_past_weeks(demo: Organisatio
     page = client.get(reverse("learners:learner_detail", args=[enrolment.learner_id])).text
     chart = page[page.index(f'data-risk-history="{enrolment.pk}"') :]
     chart = chart[: chart.index("</figure>")]
-    assert chart.count("<circle data-point=") >= 7 and "data-legend" in chart
+    assert chart.count("<tr data-point=") >= 7 and "data-legend" in chart and "<svg" in chart

@@ -32,6 +32,8 @@ CAPABILITIES: dict[str, set[str]] = {
     # Dropout-prevention procedure: the référent qualité writes it, direction validates it.
     "procedure.edit": {Role.QUALITE},
     "procedure.validate": {Role.DIRECTION},
+    # Questionnaires (I30): the référent qualité and the direction write and publish them.
+    "surveys.edit": {Role.DIRECTION, Role.QUALITE},
     # Follow-up cases and their interactions.
     "cases.work": set(STAFF),
     # Message templates and the outbox.

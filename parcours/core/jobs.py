@@ -112,6 +112,29 @@ def enqueue(
     return job
 
 
+def enqueue_many(
+    kind: str,
+    payloads: list[tuple[dict[str, Any], str]],
+    *,
+    organisation: Organisation | None = None,
+    run_after: dt.datetime | None = None,
+) -> int:
+    """Queue many jobs of one kind at once: (payload, dedupe_key) pairs, keys already
+    queued skipped. Inside a transaction, visible to workers on commit."""
+    keys = [key for _payload, key in payloads]
+    taken = set(Job.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    at = run_after or timezone.now()
+    created = Job.objects.bulk_create(
+        (
+            Job(kind=kind, payload=payload, organisation=organisation, run_after=at, dedupe_key=key)
+            for payload, key in payloads
+            if key not in taken
+        ),
+        batch_size=1000,
+    )
+    return len(created)
+
+
 def report_progress(
     job: Job, done: int, total: int | None = None, label: str | None = None
 ) -> None:

@@ -16,6 +16,7 @@ from parcours.core.models import Job, Organisation
 from parcours.engagement import scoring, signals, tasks, triggers
 from parcours.engagement.models import Level, RiskModel, RiskScore, RiskThreshold
 from parcours.learners.models import Enrolment, Learner
+from parcours.lib.charts import Chart, line_chart
 from parcours.programmes.models import Programme, Session, Trainer
 
 
@@ -199,71 +200,47 @@ def threshold_rows(
 
 # The risk history of a learner's enrolments, drawn on the learner's page.
 
-CHART_WIDTH, CHART_HEIGHT = 320, 120
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 34, 8, 8, 18
-
-
-@dataclass
-class Point:
-    as_of: dt.date
-    score: float
-    level: str
-    x: float
-    y: float
-
 
 @dataclass
 class History:
-    """One enrolment's stored scores, placed on a small chart (y: 0 at the bottom, 1 at top)."""
+    """One enrolment's stored scores, oldest first, with the thresholds of its programme;
+    drawn by the product's chart module, its values listed in a table beside the chart."""
 
     enrolment: Enrolment
     medium: float
     high: float
-    points: list[Point] = field(default_factory=list)
+    points: list[RiskScore] = field(default_factory=list)
     latest: RiskScore | None = None
 
-    width = CHART_WIDTH
-    height = CHART_HEIGHT
-    left = PAD_LEFT
-    right = CHART_WIDTH - PAD_RIGHT
-    top = PAD_TOP
-    bottom = CHART_HEIGHT - PAD_BOTTOM
-
-    def y_of(self, value: float) -> float:
-        return round(self.bottom - value * (self.bottom - self.top), 1)
-
     @property
-    def medium_y(self) -> float:
-        return self.y_of(self.medium)
-
-    @property
-    def high_y(self) -> float:
-        return self.y_of(self.high)
-
-    @property
-    def polyline(self) -> str:
-        return " ".join(f"{p.x},{p.y}" for p in self.points)
-
-    @property
-    def first(self) -> Point | None:
+    def first(self) -> RiskScore | None:
         return self.points[0] if self.points else None
 
     @property
-    def last(self) -> Point | None:
+    def last(self) -> RiskScore | None:
         return self.points[-1] if self.points else None
 
     def place(self, scores: list[RiskScore]) -> None:
-        if not scores:
-            return
-        start, end = scores[0].as_of.toordinal(), scores[-1].as_of.toordinal()
-        span = max(1, end - start)
-        for s in scores:
-            if end == start:
-                x = (self.left + self.right) / 2
-            else:
-                x = self.left + (s.as_of.toordinal() - start) / span * (self.right - self.left)
-            self.points.append(Point(s.as_of, s.score, s.level, round(x, 1), self.y_of(s.score)))
-        self.latest = scores[-1]
+        self.points = list(scores)
+        self.latest = scores[-1] if scores else None
+
+    @property
+    def chart(self) -> Chart | None:
+        """The score over time, with the two thresholds as flat lines (in %)."""
+        if not self.points:
+            return None
+        n = len(self.points)
+        return line_chart(
+            _("Évolution du risque de décrochage · %(session)s")
+            % {"session": self.enrolment.session.title},
+            [f"{p.as_of:%d/%m}" for p in self.points],
+            [
+                (_("Score de risque"), [round(100 * p.score) for p in self.points]),
+                (_("Seuil moyen"), [round(100 * self.medium)] * n),
+                (_("Seuil élevé"), [round(100 * self.high)] * n),
+            ],
+            unit="%",
+        )
 
 
 def learner_risk_history(learner: Learner) -> list[History]:

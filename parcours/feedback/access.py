@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from parcours.core.access import membership_of
+from parcours.core.access import membership_of, require
 from parcours.core.models import Membership, Role
-from parcours.feedback.models import Campaign
+from parcours.feedback.models import Campaign, Item, Questionnaire
 from parcours.programmes.models import Session
 
 MANAGERS = {Role.DIRECTION, Role.QUALITE}
@@ -71,6 +71,27 @@ def get_campaign_for_user(user: Any, pk: int) -> Campaign:
 
 def get_session_for_user(user: Any, pk: int) -> Session:
     found = sessions_for_user(user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_questionnaire_for_editor(user: Any, pk: int) -> Questionnaire:
+    """A questionnaire of the user's organisation, for those who write questionnaires."""
+    membership = require(user, "surveys.edit")
+    found = Questionnaire.objects.filter(organisation=membership.organisation, pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def get_item_for_editor(user: Any, questionnaire_pk: int, pk: int) -> Item:
+    questionnaire = get_questionnaire_for_editor(user, questionnaire_pk)
+    found = (
+        Item.objects.select_related("version__questionnaire__organisation")
+        .filter(version__questionnaire=questionnaire, pk=pk)
+        .first()
+    )
     if found is None:
         raise Http404
     return found

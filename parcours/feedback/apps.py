@@ -42,6 +42,10 @@ class FeedbackConfig(AppConfig):
         register_signal(PROVIDER)  # the mid-session check-in's signals
         triage.register_journal_text()
         triage.register_handler(TriageOutcome.COMPLAINT, complaint_triage.open_complaint)
+        from parcours.core import journal_text
+        from parcours.feedback.services.editor import JOURNAL_TEXT
+
+        journal_text.register(JOURNAL_TEXT)
         register(
             MenuLink(
                 "qualite",

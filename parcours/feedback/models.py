@@ -89,11 +89,19 @@ class Questionnaire(models.Model):
         return self.title
 
     def current_version(self) -> "QuestionnaireVersion":
-        return self.versions.order_by("-number").first()  # type: ignore[return-value]
+        """The latest published version: the one a campaign sends (and freezes)."""
+        return (
+            self.versions.filter(published_at__isnull=False).order_by("-number").first()  # type: ignore[return-value]
+        )
+
+    def draft(self) -> "QuestionnaireVersion | None":
+        """The version being written, if any (never sent until published)."""
+        return self.versions.filter(published_at__isnull=True).order_by("-number").first()
 
 
 class QuestionnaireVersion(models.Model):
-    """Items are written once per version; a campaign sends one version, frozen."""
+    """Items are written while the version is a draft; once published it never changes,
+    and a campaign sends one published version, frozen."""
 
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.CASCADE, related_name="versions"
@@ -101,6 +109,9 @@ class QuestionnaireVersion(models.Model):
     number = models.PositiveIntegerField(_("version"))
     intro = models.TextField(_("introduction"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(
+        _("publiée le"), null=True, blank=True, help_text=_("Une version publiée ne change plus.")
+    )
 
     class Meta:
         ordering = ["questionnaire", "number"]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -291,7 +291,14 @@ def coverage(request: HttpRequest) -> HttpResponse:
 def questionnaire_preview(request: HttpRequest, pk: int) -> HttpResponse:
     membership = require_manager(request.user)
     questionnaire = get_object_or_404(Questionnaire, organisation=membership.organisation, pk=pk)
-    version = questionnaire.current_version()
+    number = request.GET.get("version", "")
+    version = (
+        questionnaire.versions.filter(number=int(number)).first()
+        if number.isdigit()
+        else questionnaire.current_version() or questionnaire.draft()
+    )
+    if version is None:
+        raise Http404
     asked = [(item, None, f"q{item.pk}") for item in version.items.all()]
     return render(
         request,

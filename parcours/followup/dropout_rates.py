@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from parcours.followup.models import DropoutReason
 from parcours.learners import selectors as learner_selectors
 from parcours.learners.models import EnrolmentStatus
+from parcours.lib.charts import Chart, bar_chart
 
 
 @dataclass
@@ -23,11 +24,6 @@ class RateRow:
     def rate(self) -> float | None:
         """Dropouts per 100 enrolments (or, by cause, the share of the dropouts)."""
         return round(100 * self.dropouts / self.enrolments, 1) if self.enrolments else None
-
-    @property
-    def bar(self) -> float:
-        """The bar's width in the chart, out of 100."""
-        return min(100.0, self.rate or 0.0)
 
 
 @dataclass
@@ -42,8 +38,12 @@ class DropoutStats:
     by_cause: list[RateRow]
     by_period: list[RateRow]
 
-    def charts(self) -> list[tuple[str, list[RateRow], "BarChart"]]:
-        return [(title, rows, bar_chart(rows)) for title, rows in self.sections()[1:]]
+    def charts(self) -> list[tuple[str, list[RateRow], Chart]]:
+        """Each section's bar chart (parcours.lib.charts), drawn beside its table."""
+        return [
+            (title, rows, bar_chart(title, [(r.label, r.rate) for r in rows], unit="%"))
+            for title, rows in self.sections()[1:]
+        ]
 
     def sections(self) -> list[tuple[str, list[RateRow]]]:
         return [
@@ -53,39 +53,6 @@ class DropoutStats:
             (_("Par cause"), self.by_cause),
             (_("Par période"), self.by_period),
         ]
-
-
-@dataclass(frozen=True)
-class Bar:
-    y: int
-    label: str
-    width: float
-    value: str
-
-
-@dataclass(frozen=True)
-class BarChart:
-    """A horizontal bar chart drawn as inline SVG by the template (no JavaScript)."""
-
-    height: int
-    bars: list[Bar]
-
-    LABEL_WIDTH = 220
-    BAR_WIDTH = 280
-    ROW = 22
-
-
-def bar_chart(rows: list[RateRow]) -> BarChart:
-    bars = [
-        Bar(
-            y=i * BarChart.ROW,
-            label=row.label if len(row.label) <= 34 else row.label[:33] + "…",
-            width=round(BarChart.BAR_WIDTH * row.bar / 100, 1),
-            value="—" if row.rate is None else f"{row.rate:.1f} %".replace(".", ","),
-        )
-        for i, row in enumerate(rows)
-    ]
-    return BarChart(height=max(1, len(bars)) * BarChart.ROW, bars=bars)
 
 
 MAX_PERIODS = 60

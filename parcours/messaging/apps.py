@@ -29,6 +29,7 @@ class MessagingConfig(AppConfig):
         journal_text.register(
             {
                 "messaging.queued": _("Courriel préparé pour %(to)s : « %(subject)s »"),
+                "messaging.queued_batch": _("%(count)s courriels préparés : %(about)s"),
                 "messaging.sent": _("Courriel envoyé à %(to)s"),
                 "messaging.retry_scheduled": _("Envoi du courriel à réessayer : %(object)s"),
                 "messaging.failed": _("Échec de l'envoi du courriel : %(object)s"),
@@ -37,7 +38,17 @@ class MessagingConfig(AppConfig):
             }
         )
         journal_text.register_labels(
-            {"attempt": _("tentative n°"), "error": _("erreur"), "attachments": _("pièces jointes")}
+            {
+                "attempt": _("tentative n°"),
+                "error": _("erreur"),
+                "attachments": _("pièces jointes"),
+                "count": _("nombre"),
+                "about": _("objet"),
+                "related_key": _("rattachement"),
+                "template": _("modèle"),
+                "first": _("premier message"),
+                "last": _("dernier message"),
+            }
         )
         from parcours.core.hooks import on_organisation_created
         from parcours.messaging import panels, services

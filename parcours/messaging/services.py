@@ -286,6 +286,87 @@ def queue_email(
     return message
 
 
+class Outgoing(NamedTuple):
+    """One e-mail of a batch (see queue_emails)."""
+
+    to: str
+    subject: str
+    body: str
+    dedupe_key: str
+    enrolment_id: int | None = None
+
+
+@transaction.atomic
+def queue_emails(
+    organisation: Organisation,
+    emails: list[Outgoing],
+    *,
+    related_key: str,
+    template_key: str = "",
+    acting_user: User | None = None,
+    label: str = "",
+) -> int:
+    """Queue a batch of e-mails at once (a campaign's invitations): the messages and their
+    sending jobs written in bulk, one journal entry for the batch. Keys already queued are
+    skipped. Returns how many were queued."""
+    keys = [e.dedupe_key for e in emails]
+    taken: set[str] = set()
+    for start in range(0, len(keys), 1000):
+        taken.update(
+            Message.objects.filter(
+                organisation=organisation, dedupe_key__in=keys[start : start + 1000]
+            ).values_list("dedupe_key", flat=True)
+        )
+    now = timezone.now()
+    sender = _from_email(organisation)
+    attempts = max_attempts()
+    messages = Message.objects.bulk_create(
+        (
+            Message(
+                organisation=organisation,
+                enrolment_id=e.enrolment_id,
+                template_key=template_key,
+                from_email=sender,
+                to=e.to.strip(),
+                subject=" ".join(e.subject.split()),
+                body=e.body,
+                related_key=related_key,
+                dedupe_key=e.dedupe_key,
+                message_id=_message_id(organisation),
+                max_attempts=attempts,
+                next_attempt_at=now,
+                created_by=acting_user,
+                created_at=now,
+            )
+            for e in emails
+            if e.dedupe_key not in taken
+        ),
+        batch_size=1000,
+    )
+    if not messages:
+        return 0
+    jobs.enqueue_many(
+        SEND,
+        [({"message_id": m.pk}, send_job_key(m, 1)) for m in messages],
+        organisation=organisation,
+        run_after=now,
+    )
+    journal.record_event(
+        "messaging.queued_batch",
+        organisation=organisation,
+        acting_user=acting_user,
+        data={
+            "count": len(messages),
+            "about": label or related_key,
+            "related_key": related_key,
+            "template": template_key,
+            "first": messages[0].pk,
+            "last": messages[-1].pk,
+        },
+    )
+    return len(messages)
+
+
 @transaction.atomic
 def queue_from_template(
     organisation: Organisation,
