@@ -54,6 +54,9 @@ messages: install
 	@mkdir -p parcours/locale
 	cd parcours && $(abspath $(BIN))/parcours makemessages -l fr --no-location --no-obsolete \
 	  --ignore 'static/*'
+	@# makemessages guesses a translation for new strings from near ones ("fuzzy"): drop the guesses.
+	msgattrib --clear-fuzzy --empty --no-wrap -o parcours/locale/fr/LC_MESSAGES/django.po \
+	  parcours/locale/fr/LC_MESSAGES/django.po
 	$(BIN)/python scripts/french_plurals.py parcours/locale/fr/LC_MESSAGES/django.po
 	cd parcours && $(abspath $(BIN))/parcours compilemessages -l fr
 
