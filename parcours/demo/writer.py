@@ -34,6 +34,7 @@ from parcours.demo.data import (
     TRAINERS,
 )
 from parcours.demo.feedback import build_feedback_demo
+from parcours.demo.followup import build_followup_demo
 from parcours.demo.plan import _ascii, _Enrolment, _Plan, _Session, _slot_times
 from parcours.learners import services as learner_services
 from parcours.learners.models import (
@@ -178,6 +179,7 @@ class _Writer:
                 if p.adaptations is not None:
                     sheet_count += self._adaptation_sheet(enrolment, e, p.adaptations, users)
         self._activity(officer)
+        build_followup_demo(org, officer=officer)
         self._risk_history()
         build_feedback_demo(org, today=self.plan.today)
         build_complaints_demo(org, today=self.plan.today)
