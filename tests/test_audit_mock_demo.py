@@ -213,9 +213,7 @@ def test_the_report_pages_and_the_pdf(demo: Organisation) -> None:
     assert finding.version == "V9" and finding.indicator_text in page
     response = quality.get(f"/audit/audits-blancs/{run.pk}/rapport.pdf")
     assert response["Content-Type"] == "application/pdf"
-    text = " ".join(
-        (p.extract_text() or "") for p in PdfReader(io.BytesIO(response.content)).pages
-    )
+    text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "Rapport d'audit blanc" in text
     assert finding.external_id in text and "NC majeure" in text
     # The readiness page: the direction sees what is missing, and for whom.

@@ -51,6 +51,7 @@ def record_dropout(
         raise ValidationError(_("L'abandon de cette inscription est déjà enregistré."))
     label = DropoutReason(fields["reason"]).label
     reason = f"{label} : {fields['detail']}" if fields["detail"] else str(label)
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.status == EnrolmentStatus.ABANDON:
         # Already ended in a dropout (an import, an earlier status change): the record adds
         # its cause and the actions tried, on the exit date already known.
