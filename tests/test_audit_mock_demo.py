@@ -30,7 +30,10 @@ from parcours.followup.models import CaseStep, Dropout, StepStatus
 from parcours.improvement.models import Action, Origin
 from parcours.learners.models import Enrolment, EnrolmentStatus
 from parcours.programmes.models import Session
-from tests.demo_support import DEMO_DAY, NOON, PARIS, built_demo, demo, persona  # noqa: F401
+from tests import demo_support
+from tests.demo_support import DEMO_DAY, NOON, PARIS, persona
+
+built_demo, demo = demo_support.built_demo, demo_support.demo  # the module's fixtures
 
 EVERYTHING = "10000"
 

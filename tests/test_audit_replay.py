@@ -4,8 +4,8 @@ after D, then results as of D again, unchanged). And a session that ran under V9
 by V9's texts, one that started under V10 by V10's."""
 
 import datetime as dt
-from decimal import Decimal
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -169,7 +169,7 @@ def test_a_session_is_judged_by_the_text_in_force_when_it_ran(
         )
     as_of = dt.date(2026, 12, 7)
     with time_machine.travel(at(as_of), tick=False):
-        for n, (ext, session) in enumerate(sessions.items()):
+        for n, session in enumerate(sessions.values()):
             dropped(
                 org_a,
                 session,
