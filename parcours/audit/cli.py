@@ -135,12 +135,12 @@ def _mock(options: dict[str, Any]) -> str:
         % {
             "day": as_of.strftime("%d/%m/%Y"),
             "seed": seed,
-            "overall": Grade(data["overall"]).label,
+            "overall": Grade(str(data["overall"])).label,
         }
     ]
     for f in findings:
         lines.append(
-            f"I{f['indicator']} {Grade(f['grade']).label} {f['external_id'] or '—'} "
+            f"I{f['indicator']} {Grade(str(f['grade'])).label} {f['external_id'] or '—'} "
             f"{f['rule']} {f['text']} ({f['for_whom']})"
         )
     return "\n".join(lines)

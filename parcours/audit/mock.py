@@ -140,7 +140,9 @@ def grades(
         if not any(_has(code, number) for code in versions):
             continue
         own = [j for j in judged if j.gap.indicator == number]
-        grade = max((j.grade for j in own), key=GRADE_ORDER.__getitem__, default=Grade.CONFORME)
+        grade = max(
+            (j.grade for j in own), key=lambda g: GRADE_ORDER[Grade(g)], default=Grade.CONFORME
+        )
         result[str(number)] = {
             "grade": str(grade),
             "versions": sorted({j.version.code for j in own} or versions),

@@ -8,8 +8,8 @@ actions tried), but the two an auditor finds on indicator 12:
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from parcours.core.models import User
-from parcours.followup.models import CallOutcome, DropoutReason, TriggerKind
+from parcours.core.models import Organisation, User
+from parcours.followup.models import CallOutcome, DropoutReason, FollowupCase, TriggerKind
 from parcours.followup.services import cases as case_services
 from parcours.followup.services import dropouts as dropout_services
 from parcours.followup.services import interactions
@@ -43,7 +43,7 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=PARIS)
 
 
-def build_followup_demo(organisation: object, *, officer: User) -> dict[str, int]:
+def build_followup_demo(organisation: Organisation, *, officer: User) -> dict[str, int]:
     dropped = list(
         Enrolment.objects.filter(organisation=organisation, status=EnrolmentStatus.ABANDON)
         .select_related("session__programme")
@@ -81,7 +81,7 @@ def build_followup_demo(organisation: object, *, officer: User) -> dict[str, int
     return {"dropout_records": records}
 
 
-def _case_never_finished(enrolment: Enrolment, officer: User) -> object:
+def _case_never_finished(enrolment: Enrolment, officer: User) -> FollowupCase:
     """A case opened by hand twelve days before the dropout: the call was made, the
     interview the procedure plans next was never held."""
     assert enrolment.ended_on is not None and enrolment.started_on is not None  # noqa: S101

@@ -41,6 +41,7 @@ from parcours.followup.models import (
     DropoutReason,
     FollowupCase,
     Meeting,
+    MeetingKind,
     MeetingStatus,
     ProcedureVersion,
     StepStatus,
@@ -244,7 +245,7 @@ def _held_by_kind(scope: Scope, done: list[CaseStep]) -> set[int]:
         status=MeetingStatus.HELD,
         report_written_at__lt=scope.cutoff,
     ).values_list("case_id", "kind"):
-        held[case_id].add(MEETING_ACTIONS.get(kind, ""))
+        held[case_id].add(str(MEETING_ACTIONS.get(MeetingKind(kind), "")))
     return {s.pk for s in wanted if s.action in held[s.case_id]}
 
 

@@ -143,6 +143,8 @@ def _unreminded(scope: Scope, campaign_ids: list[int]) -> dict[int, int]:
         .filter(Q(answered_on__isnull=True) | Q(answered_on__gt=scope.as_of))
         .values_list("pk", "campaign_id", "sent_at", "expires_at")
     ):
+        if sent_at is None:
+            continue
         due_day = scope.local_day(sent_at) + dt.timedelta(days=first)
         if due_day >= scope.as_of or scope.local_day(expires_at) <= due_day:
             continue
