@@ -171,3 +171,7 @@ class EffectivenessCheck(TenantModel, AuthoredModel):
         ordering = ["measure_on", "pk"]
         verbose_name = _("vérification d'efficacité")
         verbose_name_plural = _("vérifications d'efficacité")
+
+
+from parcours.improvement.reviews import models as reviews_models  # noqa: E402, F401 (registers them)
+from parcours.improvement.risks import models as risks_models  # noqa: E402, F401 (registers them)
