@@ -37,7 +37,9 @@ def test_propose_numbers_links_and_journals(world_a, world_b, director, quality)
 
 def test_propose_refuses_bad_input(world_a, world_b, quality):
     with pytest.raises(ValidationError):
-        propose_action(world_a.org, acting_user=quality, origin=Origin.MANUAL, title=" ", finding="x")
+        propose_action(
+            world_a.org, acting_user=quality, origin=Origin.MANUAL, title=" ", finding="x"
+        )
     with pytest.raises(ValidationError):
         propose_action(
             world_a.org,

@@ -32,6 +32,6 @@ def create_defaults(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("improvement", "0002_quality_reviews_and_risk_register")]
+    dependencies = [("improvement", "0003_quality_reviews_and_risk_register")]
 
     operations = [migrations.RunPython(create_defaults, migrations.RunPython.noop)]

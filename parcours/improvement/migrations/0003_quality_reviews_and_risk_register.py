@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0003_cache_table'),
-        ('improvement', '0001_actions_and_effectiveness_checks'),
+        ('improvement', '0002_suggestions_from_data'),
         ('programmes', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
