@@ -38,7 +38,10 @@ def frozen() -> Any:
 def untreated_titles(client) -> list[str]:
     page = client.get(reverse("improvement:risks:register")).content.decode()
     rows = [row for row in page.split("<tr") if 'data-flag="sans-traitement"' in row]
-    return [Risk.objects.get(pk=int(row.split("/amelioration/risques/")[1].split("/")[0])).title for row in rows]
+    return [
+        Risk.objects.get(pk=int(row.split("/amelioration/risques/")[1].split("/")[0])).title
+        for row in rows
+    ]
 
 
 def test_the_scale_and_levels() -> None:
@@ -58,7 +61,9 @@ def test_a_new_organisation_starts_with_an_editable_register(org_a, quality) -> 
     risks = Risk.objects.filter(organisation=org_a)
     assert risks.count() == 10
     assert risks.filter(title="Rupture du contrat d'apprentissage non anticipée").exists()
-    assert JournalEntry.objects.filter(organisation=org_a, verb="risks.default_created").count() == 10
+    assert (
+        JournalEntry.objects.filter(organisation=org_a, verb="risks.default_created").count() == 10
+    )
     risk = risks.get(key="panne-plateforme")
     response = login(quality).post(
         reverse("improvement:risks:edit", args=[risk.pk]),
@@ -78,9 +83,10 @@ def test_high_risks_without_treatment_are_flagged_and_a_treatment_clears_the_fla
     risk = Risk.objects.get(organisation=org_a, key="rupture-contrat-apprentissage")
     services.update_risk(risk, acting_user=quality, likelihood=3, impact=4)
     assert untreated_titles(client) == [risk.title]
-    assert "1 risque élevé ou critique sans traitement" in client.get(
-        reverse("improvement:risks:register")
-    ).content.decode()
+    assert (
+        "1 risque élevé ou critique sans traitement"
+        in client.get(reverse("improvement:risks:register")).content.decode()
+    )
 
     # A treatment action created from the risk (origin "risque", the risk as its source).
     response = client.post(
@@ -97,7 +103,10 @@ def test_high_risks_without_treatment_are_flagged_and_a_treatment_clears_the_fla
     assert untreated_titles(client) == []
 
     # Unlinked, the flag is back; an existing action linked clears it again.
-    assert client.post(reverse("improvement:risks:unlink", args=[risk.pk, action.pk])).status_code == 302
+    assert (
+        client.post(reverse("improvement:risks:unlink", args=[risk.pk, action.pk])).status_code
+        == 302
+    )
     assert untreated_titles(client) == [risk.title]
     other = propose_action(
         org_a, acting_user=director, origin=Origin.MANUAL, title="Fiches de liaison", finding="x"
@@ -135,8 +144,13 @@ def test_bad_input_is_refused_in_french_and_changes_nothing(org_a, quality) -> N
     assert "Sélectionnez un choix valide" in response.content.decode()
     response = client.post(
         reverse("improvement:risks:new"),
-        {"title": "Résiduel à moitié", "category": RiskCategory.PEDAGOGY, "likelihood": 2,
-         "impact": 2, "residual_likelihood": 1},
+        {
+            "title": "Résiduel à moitié",
+            "category": RiskCategory.PEDAGOGY,
+            "likelihood": 2,
+            "impact": 2,
+            "residual_likelihood": 1,
+        },
     )
     assert response.status_code == 400
     assert "probabilité et l'impact résiduels" in html.unescape(response.content.decode())

@@ -110,18 +110,19 @@ def update_review(
 
 
 @transaction.atomic
-def hold_review(review: Review, *, acting_user: User, as_of: dt.date) -> Review:
-    """The review held: its agenda computed as of its date and frozen, with its minutes."""
+def hold_review(review: Review, *, acting_user: User, as_of: dt.datetime) -> Review:
+    """The review held (at `as_of`): its agenda computed as of its date and frozen, with
+    its minutes."""
     review = Review.objects.select_for_update().get(pk=review.pk)
     if review.is_held:
         raise ValidationError(_("Cette revue est déjà tenue."))
-    if review.held_on > as_of:
+    if review.held_on > timezone.localdate(as_of):
         raise ValidationError(_("Une revue ne peut être tenue avant sa date."))
     if not review.minutes.strip():
         raise ValidationError(_("Rédigez le compte rendu avant de déclarer la revue tenue."))
     review.agenda = agenda.compute(review)
     review.status = ReviewStatus.HELD
-    review.held_at = timezone.now()
+    review.held_at = as_of
     review.save(update_fields=["agenda", "status", "held_at"])
     journal.record_event(
         "reviews.held",

@@ -107,9 +107,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 def hold(request: HttpRequest, pk: int) -> HttpResponse:
     review = access.get_review_to_edit(request.user, pk)
     try:
-        services.hold_review(
-            review, acting_user=crud.acting_user(request), as_of=timezone.localdate()
-        )
+        services.hold_review(review, acting_user=crud.acting_user(request), as_of=timezone.now())
     except ValidationError as error:
         return _detail(request, review, {"error": error.messages}, status=400)
     return redirect("improvement:reviews:detail", review.pk)

@@ -15,14 +15,14 @@ STAFF_ROLES = [Role.DIRECTION, Role.QUALITE, Role.SUIVI]
 
 
 def staff_choice(organisation: Organisation, *, required: bool = False) -> forms.ModelChoiceField:
-    field = forms.ModelChoiceField(
+    field: Any = forms.ModelChoiceField(
         label=_("Responsable"),
         queryset=Membership.objects.filter(
             organisation=organisation, role__in=STAFF_ROLES
         ).select_related("user"),
         required=required,
     )
-    field.label_from_instance = lambda m: m.user.get_full_name() or m.user.email  # type: ignore[method-assign]
+    field.label_from_instance = lambda m: m.user.get_full_name() or m.user.email
     return field
 
 
