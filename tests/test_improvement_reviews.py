@@ -71,7 +71,7 @@ def test_a_review_held_freezes_its_agenda_and_decisions_become_actions(
     review = Review.objects.get(organisation=org_a)
     url = reverse("improvement:reviews:detail", args=[review.pk])
     page = text(client.get(url))
-    assert "1 reçue(s), 0 répondue(s)" in page
+    assert "Reçues : 1 ; répondues : 0." in page
     assert (
         "Sans traitement : Rupture du contrat d'apprentissage non anticipée (Critique, 16)" in page
     )
@@ -117,7 +117,7 @@ def test_a_review_held_freezes_its_agenda_and_decisions_become_actions(
     receive(org_a, subject="Salle trop petite")
     receive(org_a, subject="Support absent")
     page = text(client.get(url))
-    assert "1 reçue(s), 0 répondue(s)" in page
+    assert "Reçues : 1 ; répondues : 0." in page
     later = Review(organisation=org_a, held_on=TODAY)
     assert agenda.compute(later)["complaints"]["received"] == 3
 
@@ -127,7 +127,7 @@ def test_a_review_held_freezes_its_agenda_and_decisions_become_actions(
     pdf_text = " ".join(
         " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.content)).pages
     )
-    assert "1 reçue(s), 0 répondue(s)" in pdf_text
+    assert "Reçues : 1 ; répondues : 0." in pdf_text
     assert "le risque de rupture est critique" in pdf_text
     assert "A0001 Entretien tripartite à 45 jours" in pdf_text
     assert "Réclamations par catégorie" in pdf_text
