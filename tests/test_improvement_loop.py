@@ -49,7 +49,9 @@ def test_dropout_cause_loop(world_a, director, quality, later_dropouts, verdict)
         org, programme, size=20, start=dt.date(2025, 9, 1), end=dt.date(2026, 8, 28), prefix="C"
     )
     # Before: 4 dropouts for misdirection and 1 for health, out of 20 enrolments.
-    for n, day in enumerate([dt.date(2025, 12, 10), dt.date(2026, 1, 12), dt.date(2026, 1, 30), dt.date(2026, 2, 20)]):
+    for n, day in enumerate(
+        [dt.date(2025, 12, 10), dt.date(2026, 1, 12), dt.date(2026, 1, 30), dt.date(2026, 2, 20)]
+    ):
         drop(enrolments[n], day, DropoutReason.MISDIRECTION, director)
     drop(enrolments[4], dt.date(2026, 2, 2), DropoutReason.HEALTH, director)
 
@@ -78,8 +80,18 @@ def test_dropout_cause_loop(world_a, director, quality, later_dropouts, verdict)
         member = Membership.objects.get(user=quality, organisation=org)
         step = lambda name: reverse("improvement:step", args=[action.pk, name])  # noqa: E731
         # The quality lead may not validate; the direction does.
-        assert as_quality.post(step("valider"), {"owner": member.pk, "deadline": "2026-04-30"}).status_code == 403
-        assert as_direction.post(step("valider"), {"owner": member.pk, "deadline": "2026-04-30"}).status_code == 302
+        assert (
+            as_quality.post(
+                step("valider"), {"owner": member.pk, "deadline": "2026-04-30"}
+            ).status_code
+            == 403
+        )
+        assert (
+            as_direction.post(
+                step("valider"), {"owner": member.pk, "deadline": "2026-04-30"}
+            ).status_code
+            == 302
+        )
         # The effectiveness check: the dropout rate for this cause in this programme.
         response = as_quality.post(
             step("verification"),
@@ -96,13 +108,23 @@ def test_dropout_cause_loop(world_a, director, quality, later_dropouts, verdict)
         check = EffectivenessCheck.objects.get(action=action)
         assert check.value_before == 19.0  # 4 of 21 (world_a's learner too), computed by the system
         assert as_quality.post(step("demarrer")).status_code == 302
-        assert as_quality.post(step("realiser"), {"done_note": "Grille d'entretien revue."}).status_code == 302
+        assert (
+            as_quality.post(
+                step("realiser"), {"done_note": "Grille d'entretien revue."}
+            ).status_code
+            == 302
+        )
         # Refused: no close before the check says "efficace".
         assert as_quality.post(step("cloturer")).status_code == 400
 
     # Later dropouts, at a lower or a higher rate (16 enrolments still active).
     for n in range(later_dropouts):
-        drop(enrolments[5 + n], TODAY + dt.timedelta(days=10 + 15 * n), DropoutReason.MISDIRECTION, director)
+        drop(
+            enrolments[5 + n],
+            TODAY + dt.timedelta(days=10 + 15 * n),
+            DropoutReason.MISDIRECTION,
+            director,
+        )
     _worker_on(MEASURE_ON - dt.timedelta(days=1))
     check.refresh_from_db()
     assert check.verdict == Verdict.PENDING  # not before its date
@@ -112,7 +134,9 @@ def test_dropout_cause_loop(world_a, director, quality, later_dropouts, verdict)
     assert check.verdict == verdict
     assert check.value_after == round(100 * later_dropouts / 16, 1)
     # The direction and the owner are told.
-    assert Message.objects.filter(related_key=f"improvement-action:{action.pk}", to=director.email).exists()
+    assert Message.objects.filter(
+        related_key=f"improvement-action:{action.pk}", to=director.email
+    ).exists()
     with time_machine.travel(at(MEASURE_ON, 9), tick=False):
         page = as_direction.get(reverse("improvement:detail", args=[action.pk])).content.decode()
         assert "19,0" in page and str(check.value_after).replace(".", ",") in page  # both shown
@@ -125,12 +149,16 @@ def test_dropout_cause_loop(world_a, director, quality, later_dropouts, verdict)
             assert action.state == ActionState.IN_PROGRESS  # reopened, marked not effective
             assert "Non efficace" in page
             response = as_quality.post(
-                step("suivre"), {"title": "Tests de positionnement", "finding": "Toujours trop d'abandons."}
+                step("suivre"),
+                {"title": "Tests de positionnement", "finding": "Toujours trop d'abandons."},
             )
             follower = Action.objects.get(follows=action)
             assert response.url == reverse("improvement:detail", args=[follower.pk])
             action.refresh_from_db()
-            assert action.state == ActionState.ABANDONED and follower.reference in action.abandon_reason
+            assert (
+                action.state == ActionState.ABANDONED
+                and follower.reference in action.abandon_reason
+            )
 
 
 def test_before_and_after_are_the_same_function_over_equal_periods(world_a, director, monkeypatch):
@@ -177,9 +205,16 @@ def test_survey_based_measure(org_a, director, quality):
 
     def answer(session, day, score):
         campaign = launch(org_a, "apprenant-a-chaud", session, day)
-        for n, invitation in enumerate(Invitation.objects.filter(campaign=campaign, state="envoyee")):
+        for n, invitation in enumerate(
+            Invitation.objects.filter(campaign=campaign, state="envoyee")
+        ):
             with time_machine.travel(at(day, 11, n), tick=False):
-                assert post_answers(__import__("django.test").test.Client(), invitation, {"global": score}).status_code == 200
+                assert (
+                    post_answers(
+                        __import__("django.test").test.Client(), invitation, {"global": score}
+                    ).status_code
+                    == 200
+                )
 
     answer(before.session, TODAY - dt.timedelta(days=30), "2")
     action = action_services.propose_action(
@@ -213,7 +248,12 @@ def test_survey_measure_respects_k(org_a, quality):
     feedback_services.ensure_defaults(org_a)
     small = build_cohort(org_a, end=TODAY - dt.timedelta(days=10), learners=2, prefix="K")
     launch(org_a, "apprenant-a-chaud", small.session, TODAY - dt.timedelta(days=10))
-    assert measures.compute(org_a, "satisfaction", {"item": "global"}, TODAY - dt.timedelta(days=60), TODAY) is None
+    assert (
+        measures.compute(
+            org_a, "satisfaction", {"item": "global"}, TODAY - dt.timedelta(days=60), TODAY
+        )
+        is None
+    )
 
 
 def _complaint(org, day, category="logistique"):
@@ -241,7 +281,13 @@ def test_complaint_based_loop(org_a, director, quality, later, verdict):
     from parcours.improvement import suggestions
 
     with time_machine.travel(at(TODAY), tick=False):
-        action = suggestions.accept(suggestion, acting_user=quality, title="Maintenance", owner=quality, deadline=TODAY + dt.timedelta(days=30))
+        action = suggestions.accept(
+            suggestion,
+            acting_user=quality,
+            title="Maintenance",
+            owner=quality,
+            deadline=TODAY + dt.timedelta(days=30),
+        )
         assert action.origin == Origin.COMPLAINT
         check = effectiveness.add_check(
             action,
@@ -267,8 +313,13 @@ def test_complaint_based_loop(org_a, director, quality, later, verdict):
 def test_overdue_action_escalates_once(world_a, director, quality):
     with time_machine.travel(at(TODAY), tick=False):
         action = action_services.propose_action(
-            world_a.org, acting_user=quality, origin=Origin.MANUAL, title="T", finding="F",
-            owner=quality, deadline=TODAY + dt.timedelta(days=5),
+            world_a.org,
+            acting_user=quality,
+            origin=Origin.MANUAL,
+            title="T",
+            finding="F",
+            owner=quality,
+            deadline=TODAY + dt.timedelta(days=5),
         )
     _worker_on(TODAY + dt.timedelta(days=5))
     assert not Message.objects.filter(related_key=f"improvement-action:{action.pk}").exists()
