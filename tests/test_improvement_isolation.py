@@ -9,8 +9,8 @@ import html
 import io
 
 import pytest
-from django.core.exceptions import ValidationError
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -312,3 +312,35 @@ def test_bad_input_changes_nothing(records, director, quality):
             measure_on=TODAY + dt.timedelta(days=10),
         )
     assert not other.checks.exists()
+
+
+def test_triage_of_a_survey_answer_proposes_an_action_without_naming_anyone(org_a, quality):
+    from django.test import Client
+
+    from parcours.feedback import triage
+    from parcours.feedback.models import AttributedAnswer, TriageDecision, TriageOutcome
+    from parcours.improvement import handoffs
+    from tests.feedback_support import build_cohort, launch, post_answers
+
+    # (another module's test unregisters the hook when it is done: register it again)
+    triage.register_handler(TriageOutcome.IMPROVEMENT, handoffs.from_triage)
+    end, day = dt.date(2026, 5, 29), dt.date(2026, 4, 16)
+    cohort = build_cohort(org_a, end=end, learners=1, prefix="T")
+    campaign = launch(org_a, "point-mi-parcours", cohort.session, dt.date(2026, 4, 14))
+    invitation = campaign.invitations.get(learner__external_id="T-L0")
+    with time_machine.travel(at(day, 18), tick=False):
+        answers = {"ca-se-passe": 2, "arreter": 0, "besoin": "Plus de pratique"}
+        assert post_answers(Client(), invitation, answers).status_code == 200
+    low = AttributedAnswer.objects.get(item__key="ca-se-passe")
+    with time_machine.travel(at(day + dt.timedelta(days=1), 11), tick=False):
+        login(quality).post(
+            reverse("feedback:triage", args=[campaign.pk]),
+            {"answer": low.pk, "outcome": "amelioration"},
+        )
+    action = Action.objects.get(organisation=org_a)
+    decision = TriageDecision.objects.get()
+    assert decision.reference == action.reference
+    assert decision.url == reverse("improvement:detail", args=[action.pk])
+    assert (action.origin, action.source_type) == (Origin.SURVEY, "feedback.campaign")
+    learner = cohort.enrolments[0].learner
+    assert learner.last_name not in action.source_label + action.finding + action.title

@@ -232,8 +232,6 @@ def test_survey_based_measure(org_a, director, quality):
         )
     assert check.value_before == 0.0
     answer(after.session, TODAY + dt.timedelta(days=30), "5")
-    for name in ("validate", "start"):
-        pass
     action_services.validate(action, acting_user=director, owner=quality, deadline=TODAY)
     action_services.start(action, acting_user=quality)
     action_services.mark_done(action, done_note="Accueil revu", acting_user=quality)
