@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from parcours.core.models import JournalEntry
 from parcours.feedback.complaints import services as complaint_services
 from parcours.feedback.complaints.models import Kind
+from parcours.followup.services import dropouts
 from parcours.improvement.models import Action, Origin
 from parcours.improvement.risks import services
 from parcours.improvement.risks.models import Risk, RiskCategory, RiskLevel, level_of
@@ -197,6 +198,23 @@ def test_the_data_beside_the_likelihood(org_a, world_a: World, quality) -> None:
     risk = Risk.objects.get(organisation=org_a, key="handicap-non-identifie")
     page = login(quality).get(reverse("improvement:risks:detail", args=[risk.pk])).content.decode()
     assert "Réclamations « Accessibilité » sur 12 mois : <strong>2</strong>" in page
+
+    # The programme's dropout rate, beside the apprenticeship risk set on that programme.
+    risk = Risk.objects.get(organisation=org_a, key="rupture-contrat-apprentissage")
+    services.update_risk(risk, acting_user=quality, programme=world_a.programme)
+    url = reverse("improvement:risks:detail", args=[risk.pk])
+    assert "Taux d'abandon sur 12 mois : <strong>0,0 %</strong>" in html.unescape(
+        login(quality).get(url).content.decode()
+    )
+    dropouts.record_dropout(
+        world_a.enrolment,
+        acting_user=quality,
+        on=TODAY - dt.timedelta(days=10),
+        reason="rupture_contrat",
+    )
+    assert "Taux d'abandon sur 12 mois : <strong>100,0 %</strong>" in html.unescape(
+        login(quality).get(url).content.decode()
+    )
 
 
 def test_the_register_read_back_from_its_xlsx_and_pdf(org_a, director, auditor) -> None:
