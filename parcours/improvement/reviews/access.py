@@ -6,23 +6,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from parcours.core.access import can, get_scoped, require, scoped
-from parcours.core.models import Membership
+from parcours.core.access import get_scoped, scoped
 from parcours.improvement.reviews.models import Review
+from parcours.improvement.risks.access import VIEW, can_edit, editor, reader
 
-VIEW, EDIT = "improvement.view", "improvement.edit"
-
-
-def reader(user: Any) -> Membership:
-    return require(user, VIEW)
-
-
-def editor(user: Any) -> Membership:
-    return require(user, EDIT)
-
-
-def can_edit(user: Any) -> bool:
-    return can(user, EDIT)
+__all__ = ["can_edit", "editor", "get_review_for_user", "reader", "reviews_for_user"]
 
 
 def reviews_for_user(user: Any) -> QuerySet[Review]:

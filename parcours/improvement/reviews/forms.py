@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from parcours.core.models import Membership, Organisation
 from parcours.improvement.reviews.models import ReviewKind
-from parcours.improvement.risks.forms import STAFF_ROLES, staff_choice
+from parcours.improvement.risks.forms import STAFF_ROLES, TreatmentForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -48,16 +48,10 @@ class ReviewForm(forms.Form):
         return data
 
 
-class DecisionForm(forms.Form):
-    title = forms.CharField(label=_("Décision (intitulé de l'action)"), max_length=200)
-    finding = forms.CharField(
-        label=_("Constat"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    deadline = forms.DateField(label=_("Échéance"), required=False, widget=DATE)
+class DecisionForm(TreatmentForm):
+    """A decision of the review: the action it becomes."""
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"] = staff_choice(organisation)
+        super().__init__(*args, organisation=organisation, **kwargs)
+        self.fields["title"].label = _("Décision (intitulé de l'action)")
+        self.fields["finding"].help_text = ""

@@ -119,15 +119,9 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     review = access.get_review_to_edit(request.user, pk)
     form = DecisionForm(request.POST, organisation=review.organisation)
     if form.is_valid():
-        data = form.cleaned_data
         try:
             services.record_decision(
-                review,
-                acting_user=crud.acting_user(request),
-                title=data["title"],
-                finding=data["finding"],
-                owner=data["owner"].user if data.get("owner") else None,
-                deadline=data.get("deadline"),
+                review, acting_user=crud.acting_user(request), **form.action_values()
             )
         except ValidationError as error:
             crud.show_errors(form, error)

@@ -110,6 +110,17 @@ class TreatmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner"] = staff_choice(organisation)
 
+    def action_values(self) -> dict[str, Any]:
+        """What the actions' service takes: the owner as a user."""
+        data = self.cleaned_data
+        owner = data.get("owner")
+        return {
+            "title": data["title"],
+            "finding": data["finding"],
+            "owner": owner.user if owner else None,
+            "deadline": data.get("deadline"),
+        }
+
 
 class RegisterReviewForm(forms.Form):
     held_on = forms.DateField(

@@ -157,15 +157,9 @@ def treat(request: HttpRequest, pk: int) -> HttpResponse:
     risk = access.get_risk_to_edit(request.user, pk)
     form = TreatmentForm(request.POST, organisation=risk.organisation)
     if form.is_valid():
-        data = form.cleaned_data
         try:
             services.propose_treatment(
-                risk,
-                acting_user=crud.acting_user(request),
-                title=data["title"],
-                finding=data["finding"],
-                owner=data["owner"].user if data.get("owner") else None,
-                deadline=data.get("deadline"),
+                risk, acting_user=crud.acting_user(request), **form.action_values()
             )
         except ValidationError as error:
             crud.show_errors(form, error)
