@@ -8,8 +8,49 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit")
 
     def ready(self) -> None:
-        from parcours.audit import cli  # noqa: F401
+        from parcours.audit import services, views
         from parcours.audit.cli import pack  # noqa: F401  (the `audit pack` subcommand)
         from parcours.audit.pack import sections
+        from parcours.core import journal_text
+        from parcours.core.homes import register_home
+        from parcours.core.menu import MenuLink, register
+        from parcours.core.models import Role
 
         sections.register_defaults()
+        register_home(Role.AUDITEUR, views.auditor_home)
+        register(
+            MenuLink(
+                "qualite", _("Espace audit"), "audit:space", order=80, capability="audit.view"
+            ),
+            MenuLink(
+                "qualite", _("Référentiel"), "audit:framework", order=81, capability="audit.view"
+            ),
+            MenuLink(
+                "qualite",
+                _("Dossiers de preuves"),
+                "audit:packs",
+                order=82,
+                capability="audit.view",
+                also_current=("audit:pack",),
+            ),
+            MenuLink(
+                "administration",
+                _("Accès des auditeurs"),
+                "audit:auditors",
+                order=80,
+                capability="audit.grant",
+            ),
+        )
+        journal_text.register(
+            {
+                "audit.pack_requested": _("Dossier de preuves demandé : %(object)s"),
+                "audit.pack_built": _("Dossier de preuves constitué : %(object)s"),
+                "audit.pack_failed": _(
+                    "Échec de la constitution du dossier de preuves : %(object)s"
+                ),
+                "audit.access_granted": _("Accès d'auditeur ouvert : %(object)s"),
+                "audit.access_renewed": _("Accès d'auditeur prolongé : %(object)s"),
+                "audit.access_revoked": _("Accès d'auditeur révoqué : %(object)s"),
+                services.PAGE_VIEWED: _("Page consultée par l'auditeur : %(path)s"),
+            }
+        )
