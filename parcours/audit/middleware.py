@@ -7,6 +7,7 @@ with its path) — the one documented exception to "a GET writes nothing".
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -20,7 +21,7 @@ from parcours.core.models import Membership, Role
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _expired_auditor(user: object) -> bool:
+def _expired_auditor(user: Any) -> bool:
     return Membership.objects.filter(
         user=user, role=Role.AUDITEUR, expires_at__lte=timezone.now()
     ).exists()
