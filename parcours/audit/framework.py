@@ -45,6 +45,10 @@ class Indicator:
         return f"I{self.number}"
 
     @property
+    def categories(self) -> str:
+        return ", ".join(c for c in ("AF", "BC", "VAE", "CFA") if c in self.applies_to)
+
+    @property
     def any_gap_is_major(self) -> bool:
         return self.grading == Grading.MAJOR
 

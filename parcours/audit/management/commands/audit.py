@@ -7,15 +7,14 @@ from parcours.audit import cli
 
 class Command(BaseCommand):
     help = (
-        "Audit : `audit readiness --as-of D` (préparation par indicateur), "
-        "`audit mock --as-of D --seed S [--sample N]` (audit blanc)."
+        "Audit Qualiopi : `audit pack --as-of D --output FICHIER.zip` écrit le dossier de "
+        "preuves (un dossier par indicateur, MANIFEST.csv, SHA256SUMS)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        cli.add_parsers(sub)
+        for name, item in sorted(cli.SUBCOMMANDS.items()):
+            item.add_arguments(sub.add_parser(name, help=item.help))
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        output = cli.handle(options["action"], options)
-        if output:
-            self.stdout.write(output)
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        cli.run(self, action, **options)

@@ -1,76 +1,40 @@
-"""The `parcours audit` subcommands of readiness and the mock audit (see
-`management/commands/audit.py`, which dispatches to them)."""
+"""`parcours audit mock --as-of D --seed S [--sample N] [--format json] [--store]`: the
+mock audit, printed (and, with --store, recorded with its findings)."""
 
-import datetime as dt
 import json
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from parcours.audit import mock, readiness
+from parcours.audit import mock
+from parcours.audit.cli import subcommand
+from parcours.audit.cli.pack import as_of_date
+from parcours.audit.cli.readiness import common_arguments
 from parcours.audit.models import Grade
 from parcours.audit.services.mock import MAX_SAMPLE, run_mock_audit
 from parcours.core.cli import organisation_option
 
 
-def as_of_date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(
-            _("Date invalide : %(value)s (attendu AAAA-MM-JJ)") % {"value": value}
-        ) from None
-
-
-def add_parsers(sub: Any) -> None:
-    ready = sub.add_parser("readiness", help=_("préparation de l'audit, par indicateur"))
-    _common(ready)
-    run = sub.add_parser("mock", help=_("audit blanc sur un échantillon tiré au sort"))
-    _common(run)
-    run.add_argument("--seed", type=int, required=True, help=_("graine du tirage"))
-    run.add_argument(
+def _arguments(parser: CommandParser) -> None:
+    common_arguments(parser)
+    parser.add_argument("--seed", type=int, required=True, help="graine du tirage")
+    parser.add_argument(
         "--sample",
         type=int,
         default=mock.DEFAULT_SAMPLE,
-        help=_("sessions par catégorie et apprenants par session"),
+        help="sessions par catégorie et apprenants par session",
     )
-    run.add_argument(
+    parser.add_argument(
         "--store",
         action="store_true",
-        help=_("enregistrer l'audit blanc (et ses constats) dans Parcours"),
+        help="enregistrer l'audit blanc (et ses constats) dans Parcours",
     )
 
 
-def _common(parser: CommandParser) -> None:
-    parser.add_argument("--as-of", dest="as_of", required=True, help="AAAA-MM-JJ")
-    parser.add_argument("--format", choices=["json", "text"], default="text")
-    parser.add_argument(
-        "--organisation",
-        help=_("identifiant court de l'organisation (facultatif s'il n'y en a qu'une)"),
-    )
-
-
-def handle(action: str, options: dict[str, Any]) -> str | None:
-    if action == "readiness":
-        return _readiness(options)
-    if action == "mock":
-        return _mock(options)
-    return None
-
-
-def _readiness(options: dict[str, Any]) -> str:
-    organisation = organisation_option(options["organisation"])
-    result = readiness.readiness(organisation, as_of_date(options["as_of"]))
-    if options["format"] == "json":
-        return json.dumps(result.as_dict(), ensure_ascii=False, indent=2)
-    lines = [
-        _("Préparation de l'audit au %(day)s (%(version)s)")
-        % {"day": result.as_of.strftime("%d/%m/%Y"), "version": result.version.code}
-    ]
-    for row in result.rows:
-        lines.append(f"I{row.indicator.number:<3} {row.label:<22} {row.missing}")
-    return "\n".join(lines)
+@subcommand("mock", "audit blanc sur un échantillon tiré au sort", _arguments)
+def handle(command: BaseCommand, **options: Any) -> None:
+    command.stdout.write(_mock(options))
 
 
 def _mock(options: dict[str, Any]) -> str:
