@@ -5,10 +5,10 @@ asking the company and the funder) makes its finding disappear at the next run.
 
 The planted gaps (see `parcours/demo/`): a case step never done and a dropout with no
 record of its cause (I12, minor), a past session whose companies and funders were never
-asked (I30, minor), a complaint answered late (I31, major). The demo also keeps one
-register entry open past its deadline (the one the worker escalates on its first pass):
-an auditor finds it too (I31). The untreated critical risk (I32) comes with the risk
-register.
+asked (I30, minor), a complaint answered late (I31, major), a critical risk of the
+quality risk register with no treatment (I32, major). The demo also keeps one register
+entry open past its deadline (the one the worker escalates on its first pass): an auditor
+finds it too (I31).
 """
 
 import datetime as dt
@@ -27,7 +27,9 @@ from parcours.core.models import Organisation, Role
 from parcours.feedback.complaints.models import OPEN_STATUSES, Complaint
 from parcours.feedback.models import Questionnaire
 from parcours.followup.models import CaseStep, Dropout, StepStatus
+from parcours.demo.quality import UNTREATED_KEY
 from parcours.improvement.models import Action, Origin
+from parcours.improvement.risks.models import Risk
 from parcours.learners.models import Enrolment, EnrolmentStatus
 from parcours.programmes.models import Session
 from tests import demo_support
@@ -112,6 +114,7 @@ def test_the_mock_audit_finds_exactly_the_planted_gaps_then_each_fix_clears_its_
         (30, "nc_mineure", "I30-JAMAIS-FINANCEUR", gap_session.external_id),
         (31, "nc_majeure", "I31-REPONSE", complaint_session),
         (31, "nc_majeure", "I31-RETARD", complaint_session),
+        (32, "nc_majeure", "I32-RISQUE", UNTREATED_KEY),
     }
     assert found(first) == expected
     assert {f["for_whom"] for f in first["findings"] if f["indicator"] == 31} == {
@@ -124,7 +127,7 @@ def test_the_mock_audit_finds_exactly_the_planted_gaps_then_each_fix_clears_its_
         "12": "nc_mineure",
         "30": "nc_mineure",
         "31": "nc_majeure",
-        "32": "conforme",
+        "32": "nc_majeure",
     }
     assert first["overall"] == "nc_majeure"
     # Replayable: the same seed on the same day, the same sample and the same findings.
@@ -175,6 +178,14 @@ def test_the_mock_audit_finds_exactly_the_planted_gaps_then_each_fix_clears_its_
         )
         assert response.status_code == 302, response.content.decode()[:2000]
 
+    # Fix 4: the critical risk gets its treatment action.
+    risk = Risk.objects.get(organisation=demo, key=UNTREATED_KEY)
+    response = quality.post(
+        f"/amelioration/risques/{risk.pk}/traitements/nouvelle/",
+        {"title": "Point mensuel avec chaque maître d'apprentissage", "deadline": "2026-06-30"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+
     # A late answer cannot be undone: it becomes an improvement action, in one click.
     response = quality.post(
         "/audit/audits-blancs/",
@@ -200,6 +211,7 @@ def test_the_mock_audit_finds_exactly_the_planted_gaps_then_each_fix_clears_its_
     assert found(after) == {e for e in expected if e[2].startswith("I31")}
     assert after["grades"]["12"]["grade"] == "conforme"
     assert after["grades"]["30"]["grade"] == "conforme"
+    assert after["grades"]["32"]["grade"] == "conforme"
 
 
 def test_the_report_pages_and_the_pdf(demo: Organisation) -> None:
