@@ -24,10 +24,10 @@ from pypdf import PdfReader
 
 from parcours.audit.models import Finding, MockAudit
 from parcours.core.models import Organisation, Role
+from parcours.demo.quality import UNTREATED_KEY
 from parcours.feedback.complaints.models import OPEN_STATUSES, Complaint
 from parcours.feedback.models import Questionnaire
 from parcours.followup.models import CaseStep, Dropout, StepStatus
-from parcours.demo.quality import UNTREATED_KEY
 from parcours.improvement.models import Action, Origin
 from parcours.improvement.risks.models import Risk
 from parcours.learners.models import Enrolment, EnrolmentStatus

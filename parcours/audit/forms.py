@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parcours.audit import mock
@@ -59,4 +60,6 @@ class MockAuditForm(forms.Form):
 
     def clean_as_of(self) -> dt.date:
         value: dt.date = self.cleaned_data["as_of"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("Un audit blanc porte sur le passé : date à venir."))
         return value
