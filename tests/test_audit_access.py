@@ -2,6 +2,7 @@
 the auditor reads (every page journaled) and can write nothing anywhere; an expired
 auditor is refused everywhere."""
 
+import copy
 import datetime as dt
 import io
 import zipfile
@@ -27,7 +28,7 @@ def frozen() -> object:
 
 
 def test_the_direction_grants_renews_and_revokes_an_auditor_access(
-    as_director: object, director: User
+    as_director: Any, director: User
 ) -> None:
     url = reverse("audit:auditors")
     response = as_director.post(url, {"email": "Auditrice@Certif.test", "expires_on": "2026-07-31"})
@@ -56,7 +57,7 @@ def test_the_direction_grants_renews_and_revokes_an_auditor_access(
 
 
 def test_a_bad_grant_gets_a_french_message_and_changes_nothing(
-    as_director: object, director: User, outsider: User
+    as_director: Any, director: User, outsider: User
 ) -> None:
     url = reverse("audit:auditors")
     before = database()
@@ -142,8 +143,9 @@ def test_an_expired_auditor_is_refused_everywhere(
 
 
 def test_a_pack_requested_on_the_page_is_built_by_the_worker_and_downloaded(
-    as_director: object, auditor: User, world_a: World
+    as_director: Any, auditor: User, world_a: World, settings: Any, tmp_path: Any
 ) -> None:
+    settings.MEDIA_ROOT = tmp_path
     response = as_director.post(reverse("audit:packs"), {"as_of": "2026-07-15", "sessions": "A-S1"})
     pack = EvidencePack.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse(
@@ -164,7 +166,7 @@ def test_a_pack_requested_on_the_page_is_built_by_the_worker_and_downloaded(
     assert JournalEntry.objects.filter(verb="audit.pack_built").count() == 1
 
 
-def test_bad_pack_requests_change_nothing(as_director: object, world_a: World) -> None:
+def test_bad_pack_requests_change_nothing(as_director: Any, world_a: World) -> None:
     before = database()
     future = as_director.post(reverse("audit:packs"), {"as_of": "2026-08-01"})
     assert "dans le futur" in future.content.decode()
@@ -182,3 +184,32 @@ def test_packs_of_another_organisation_are_not_found(
     client = login(outsider)
     assert client.get(reverse("audit:pack", args=[pack.pk])).status_code == 404
     assert client.get(reverse("audit:pack_download", args=[pack.pk])).status_code == 404
+
+
+def test_the_auditor_home_shows_the_blocks_other_apps_register(
+    auditor: User, tmp_path: Any, settings: Any
+) -> None:
+    from parcours.audit import home
+
+    (tmp_path / "block.html").write_text("<p>Préparation : {{ block.status }}</p>")
+    templates = copy.deepcopy(settings.TEMPLATES)
+    templates[0]["DIRS"] = [*templates[0]["DIRS"], tmp_path]
+    settings.TEMPLATES = templates  # the engines are rebuilt with the test's folder
+    home.register_block("block.html", lambda request: {"status": "démontrable"}, order=1)
+    home.register_block("hidden.html", lambda request: None, order=2)
+    try:
+        page = login(auditor).get("/").content.decode()
+    finally:
+        home._blocks.pop("block.html")
+        home._blocks.pop("hidden.html")
+    assert "Préparation : démontrable" in page
+    assert "Référentiel national qualité" in page and "Dossiers de preuves" in page
+
+
+def test_the_framework_page_lists_each_version_s_texts(as_director: Any) -> None:
+    v9 = as_director.get(reverse("audit:framework") + "?version=V9").content.decode()
+    assert v9.count('<tr id="I') == 32 and "31/10/2026" in v9
+    v10 = as_director.get(reverse("audit:framework") + "?version=V10").content.decode()
+    assert v10.count('<tr id="I') == 33 and "harcèlement" in v10
+    assert "en vigueur aujourd'hui" in as_director.get(reverse("audit:framework")).content.decode()
+    assert as_director.get(reverse("audit:framework") + "?version=V8").status_code == 404

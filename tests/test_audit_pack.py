@@ -9,11 +9,14 @@ import zipfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 import time_machine
 from django.core.management import call_command
 
 from parcours.core.models import Organisation, User
+from parcours.feedback.complaints import services as complaints
+from parcours.feedback.complaints.models import Kind
 from parcours.learners import services as learner_services
 from tests.conftest import build_world
 
@@ -47,6 +50,21 @@ def _sha256sum(folder: Path) -> subprocess.CompletedProcess[str]:
 def world(org_a: Organisation, director: User) -> None:
     with time_machine.travel(at(dt.date(2026, 2, 1)), tick=False):
         build_world(org_a, "A", director)
+    with time_machine.travel(at(dt.date(2026, 3, 10)), tick=False):
+        complaints.receive(
+            org_a,
+            complaints.ComplaintFacts(
+                kind=Kind.RECLAMATION,
+                subject="Facture erronée",
+                description="Montant facturé deux fois.",
+                category="financement",
+                severity="moyenne",
+                complainant="entreprise",
+                contact_name="Dominique Publique",
+                contact_email="dom@exemple.fr",
+            ),
+            channel="formulaire",
+        )
 
 
 def test_the_pack_checks_with_sha256sum_and_fails_once_a_file_is_altered(
@@ -62,6 +80,10 @@ def test_the_pack_checks_with_sha256sum_and_fails_once_a_file_is_altered(
         "I30/resultats-enquetes.xlsx",
         "I30/couverture-parties-prenantes.csv",
         "I31/tableau-de-suivi-des-reclamations.xlsx",
+        "I32/causes-abandon.csv",
+        "I32/tableau-de-suivi-des-ameliorations.xlsx",
+        "I32/registre-des-risques.xlsx",
+        "I32/revues-qualite.csv",
         "journal/extrait.csv",
         "journal/VERIFICATION.txt",
         "journal/TETES.txt",
@@ -76,6 +98,10 @@ def test_the_pack_checks_with_sha256sum_and_fails_once_a_file_is_altered(
     assert "I12/emargements/A-S1.pdf" in manifest
     assert "journal intègre" in (folder / "journal/VERIFICATION.txt").read_text()
     assert "sha256sum -c SHA256SUMS" in (folder / "LISEZMOI.txt").read_text()
+    register = openpyxl.load_workbook(folder / "I31/tableau-de-suivi-des-reclamations.xlsx")
+    cells = [str(c) for row in register.active.iter_rows(values_only=True) for c in row]
+    assert "Facture erronée" in cells  # the complaint is there, its complainant masked
+    assert not any("Dominique" in c or "dom@exemple.fr" in c for c in cells)
 
     checked = _sha256sum(folder)
     assert checked.returncode == 0, checked.stdout + checked.stderr

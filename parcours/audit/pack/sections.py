@@ -23,6 +23,11 @@ from parcours.feedback.models import Campaign
 from parcours.followup import dropout_rates
 from parcours.followup import pdf as followup_pdf
 from parcours.followup.models import CaseStep, Dropout, Meeting, ProcedureVersion, VersionStatus
+from parcours.improvement import selectors as improvement_selectors
+from parcours.improvement.models import Action
+from parcours.improvement.reviews.models import Review
+from parcours.improvement.risks import selectors as risk_selectors
+from parcours.improvement.risks.models import Risk
 from parcours.lib import exports
 from parcours.programmes.models import Session
 from parcours.safeguarding import pdf as safeguarding_pdf
@@ -344,6 +349,67 @@ def dropout_causes(ctx: PackContext) -> Iterable[PackFile]:
     )
 
 
+# I32: the improvement tracking table, the quality risk register, the reviews' minutes
+
+
+def improvement_table(ctx: PackContext) -> Iterable[PackFile]:
+    actions = Action.objects.filter(organisation=ctx.organisation, created_at__lte=ctx.until)
+    yield PackFile(
+        "tableau-de-suivi-des-ameliorations.xlsx",
+        _("Tableau de suivi des actions d'amélioration (personnes masquées)"),
+        content=exports.xlsx_bytes(
+            improvement_selectors.table_header(),
+            improvement_selectors.table_rows(actions, masked=True),
+            sheet=_("Suivi des améliorations"),
+        ),
+    )
+
+
+def risk_register(ctx: PackContext) -> Iterable[PackFile]:
+    risks = Risk.objects.filter(organisation=ctx.organisation, created_at__lte=ctx.until)
+    found = risk_selectors.register(ctx.organisation, risks, ctx.as_of)
+    yield PackFile(
+        "registre-des-risques.xlsx",
+        _("Registre des risques qualité au %(day)s") % {"day": ctx.as_of.isoformat()},
+        content=exports.xlsx_bytes(
+            risk_selectors.table_header(),
+            risk_selectors.table_rows(found),
+            sheet=_("Registre des risques"),
+        ),
+    )
+
+
+def review_minutes(ctx: PackContext) -> Iterable[PackFile]:
+    reviews = (
+        Review.objects.filter(
+            organisation=ctx.organisation,
+            held_on__gte=ctx.period_start,
+            held_on__lte=ctx.as_of,
+            created_at__lte=ctx.until,
+        )
+        .prefetch_related("participants")
+        .order_by("held_on", "pk")
+    )
+    yield csv_file(
+        "revues-qualite.csv",
+        _("Revues qualité de la période : participants et comptes rendus"),
+        [_("date"), _("type"), _("état"), _("participants"), _("compte rendu")],
+        (
+            [
+                review.held_on,
+                review.get_kind_display(),
+                review.get_status_display(),
+                ", ".join(
+                    [str(p) for p in review.participants.all()]
+                    + [x.strip() for x in review.other_participants.splitlines() if x.strip()]
+                ),
+                review.minutes,
+            ]
+            for review in reviews
+        ),
+    )
+
+
 def register_defaults() -> None:
     register_section("I12", "procedures", procedures, order=10)
     register_section("I12", "attendance", attendance_sheets, order=20)
@@ -352,4 +418,7 @@ def register_defaults() -> None:
     register_section("I30", "surveys", surveys, order=10)
     register_section("I31", "complaints", complaints, order=10)
     register_section("I32", "dropout_causes", dropout_causes, order=10)
+    register_section("I32", "improvement_table", improvement_table, order=20)
+    register_section("I32", "risk_register", risk_register, order=30)
+    register_section("I32", "reviews", review_minutes, order=40)
     register_section("I33", "apprentices", apprentices, order=10)
