@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from parcours.core.models import Role
+from parcours.core.models import Membership, Role
 from parcours.demo.builder import build_demo
 from parcours.improvement import measures
 from parcours.improvement.models import Action, ActionState, Origin, Verdict
@@ -52,7 +52,7 @@ def test_the_demo_year_of_improvement() -> None:
         assert dropout.checks.get().verdict == Verdict.PENDING
 
         client = Client()
-        client.force_login(org and _member(org, Role.DIRECTION))
+        client.force_login(Membership.objects.get(organisation=org, role=Role.DIRECTION).user)
         page = html.unescape(client.get(reverse("improvement:overview")).content.decode())
         assert "Refaire les supports de formation" in page  # to validate, and late
         assert reopened.title in page
@@ -64,9 +64,3 @@ def test_the_demo_year_of_improvement() -> None:
         assert table[reopened.reference]["Verdict"] == "Non efficace"
         dashboard = html.unescape(client.get("/").content.decode())
         assert "panel-improvement" in dashboard and "1 action à valider" in dashboard
-
-
-def _member(org, role):
-    from parcours.core.models import Membership
-
-    return Membership.objects.get(organisation=org, role=role).user
