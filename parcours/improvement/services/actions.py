@@ -126,7 +126,11 @@ def _check_owner(organisation: Organisation, owner: User) -> None:
 
 
 def _locked(action: Action) -> Action:
-    return Action.objects.select_for_update().select_related("organisation").get(pk=action.pk)
+    return (
+        Action.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=action.pk)
+    )
 
 
 def _require(action: Action, *states: str) -> None:
@@ -333,15 +337,6 @@ def follow_with_new(
 
 
 # Overdue actions
-
-
-def is_late(action: Action, today: dt.date) -> bool:
-    return (
-        action.state in OPEN_STATES
-        and action.state != ActionState.DONE
-        and action.deadline is not None
-        and action.deadline < today
-    )
 
 
 @transaction.atomic
