@@ -53,6 +53,8 @@ EXPORT_URLS = {
     "feedback:results_xlsx",
     "feedback:trends_xlsx",
     "feedback:complaints:table_xlsx",
+    "improvement:table_xlsx",
+    "improvement:risks:register_xlsx",
 }
 
 
@@ -327,3 +329,43 @@ def test_the_complaints_table_neutralises_every_hostile_value(org_a, director) -
     rows = read_xlsx(response)
     assert_safe_cells(rows)
     assert any(isinstance(c, str) and c.startswith("'=HYPERLINK") for row in rows for c in row)
+
+
+def test_the_improvement_tracking_table_neutralises_every_hostile_value(org_a, director) -> None:
+    from parcours.improvement.models import Origin
+    from parcours.improvement.services.actions import propose_action
+
+    with time_machine.travel(NOW, tick=False):
+        propose_action(
+            org_a,
+            acting_user=director,
+            origin=Origin.MANUAL,
+            title=SESSION_TITLE,
+            finding=PROGRAMME_TITLE,
+            source_label=LAST_NAME,
+        )
+        response = login(director).get(reverse("improvement:table_xlsx"))
+    rows = read_xlsx(response)
+    assert_safe_cells(rows)
+    assert any(isinstance(c, str) and c.startswith("'=HYPERLINK") for row in rows for c in row)
+    assert "'@SUM(A1)" in rows[1]
+
+
+def test_the_risk_register_neutralises_every_hostile_value(org_a, director) -> None:
+    from parcours.improvement.risks import services as risk_services
+
+    with time_machine.travel(NOW, tick=False):
+        risk_services.create_risk(
+            org_a,
+            acting_user=director,
+            title=SESSION_TITLE,
+            category="pedagogie",
+            likelihood=3,
+            impact=3,
+            controls=LAST_NAME,
+        )
+        response = login(director).get(reverse("improvement:risks:register_xlsx"))
+    rows = read_xlsx(response)
+    assert_safe_cells(rows)
+    cells = [c for row in rows for c in row]
+    assert '\'=HYPERLINK("http://evil.test","x")' in cells and "'@SUM(A1)" in cells

@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 
 from parcours.core.models import Organisation
 from parcours.feedback import services
+from parcours.feedback.defaults import CATCH_UP_DAYS
 from parcours.feedback.models import Campaign, InvitationState, ItemKind, Questionnaire
 from parcours.learners.models import Learner
 from parcours.programmes.models import Session
@@ -70,9 +71,19 @@ def build_feedback_demo(
         .order_by("-end_date", "pk")[:6]
     )
     campaigns = 0
+    # Every session ended in the past year asked its stakeholders (those ended in the last
+    # fortnight are the worker's, below), but one: the gap, chosen as before among the
+    # six latest ended over forty days ago.
+    year = list(
+        Session.objects.filter(
+            organisation=organisation,
+            end_date__gte=today - dt.timedelta(days=365),
+            end_date__lt=today - dt.timedelta(days=CATCH_UP_DAYS),
+        ).order_by("-end_date", "pk")
+    )
     if past:
         gap = max(past, key=lambda s: (s.reachable, s.end_date))  # type: ignore[attr-defined]
-        for session in past:
+        for session in year:
             keys = ["apprenant-a-chaud", "formateur"]
             if session != gap:
                 keys += ["entreprise", "financeur"]
@@ -85,6 +96,12 @@ def build_feedback_demo(
                 services.send_invitations(campaign, now=_at(session.end_date, 17), deliver=False)
                 _answer_all(campaign, rng, share=0.8, day=session.end_date + dt.timedelta(days=1))
                 campaigns += 1
+        # Those who did not answer were reminded at J+3 and J+7 (recorded, not mailed).
+        for end in sorted({s.end_date for s in year}):
+            for days in (4, 8):
+                services.send_due_reminders(
+                    organisation, now=_at(end + dt.timedelta(days=days), 8), deliver=False
+                )
     running = (
         Session.objects.filter(organisation=organisation, start_date__lt=today, end_date__gt=today)
         .annotate(n=Count("enrolments"))

@@ -34,7 +34,10 @@ from parcours.demo.data import (
     TRAINERS,
 )
 from parcours.demo.feedback import build_feedback_demo
+from parcours.demo.followup import build_followup_demo
+from parcours.demo.improvement import build_improvement_demo
 from parcours.demo.plan import _ascii, _Enrolment, _Plan, _Session, _slot_times
+from parcours.demo.quality import build_quality_demo
 from parcours.learners import services as learner_services
 from parcours.learners.models import (
     Employer,
@@ -178,9 +181,12 @@ class _Writer:
                 if p.adaptations is not None:
                     sheet_count += self._adaptation_sheet(enrolment, e, p.adaptations, users)
         self._activity(officer)
+        build_followup_demo(org, officer=officer)
         self._risk_history()
         build_feedback_demo(org, today=self.plan.today)
         build_complaints_demo(org, today=self.plan.today)
+        build_improvement_demo(org, today=self.plan.today)
+        build_quality_demo(org, today=self.plan.today)
         self._set_demo_password()
         return DemoResult(
             organisation=org,

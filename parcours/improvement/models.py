@@ -171,3 +171,80 @@ class EffectivenessCheck(TenantModel, AuthoredModel):
         ordering = ["measure_on", "pk"]
         verbose_name = _("vérification d'efficacité")
         verbose_name_plural = _("vérifications d'efficacité")
+
+
+class SuggestionKind(models.TextChoices):
+    DROPOUT_CAUSE = "abandon", _("Cause d'abandon récurrente")
+    SURVEY_LOW = "questionnaire_bas", _("Question sous la cible")
+    SURVEY_FALLING = "questionnaire_baisse", _("Question en baisse")
+    COMPLAINTS = "reclamations", _("Catégorie de réclamations récurrente")
+    OVERDUE_STEPS = "etapes_en_retard", _("Étapes de suivi en retard")
+    AUDIT = "audit", _("Constat d'audit blanc")
+
+
+class SuggestionState(models.TextChoices):
+    PROPOSED = "proposee", _("Proposée")
+    ACCEPTED = "acceptee", _("Acceptée")
+    DISMISSED = "ecartee", _("Écartée")
+
+
+class Suggestion(TenantModel, AuthoredModel):
+    """A proposal computed from the data: never an action until a person accepts it."""
+
+    kind = models.CharField(_("nature"), max_length=30, choices=SuggestionKind.choices)
+    # What makes two suggestions the same (e.g. "abandon:12:orientation:2026"): a
+    # suggestion already made, accepted or dismissed, is not made again.
+    key = models.CharField(_("clé"), max_length=120)
+    text = models.TextField(_("suggestion"))
+    figures = models.JSONField(_("chiffres"), default=dict, blank=True)
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("programme"),
+    )
+    # The measure that would show the effect of an action taken on it.
+    measure = models.CharField(_("mesure proposée"), max_length=40, blank=True)
+    parameters = models.JSONField(_("paramètres"), default=dict, blank=True)
+    as_of = models.DateField(_("calculée au"))
+    state = models.CharField(
+        _("état"), max_length=20, choices=SuggestionState.choices, default=SuggestionState.PROPOSED
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("décidée par"),
+    )
+    dismiss_reason = models.TextField(_("motif"), blank=True)
+    action = models.ForeignKey(
+        Action,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("action"),
+    )
+
+    class Meta:
+        ordering = ["-as_of", "-pk"]
+        verbose_name = _("suggestion d'amélioration")
+        verbose_name_plural = _("suggestions d'amélioration")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "key"], name="improvement_suggestion_key_per_org"
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "state"])]
+
+    def __str__(self) -> str:
+        return self.text[:120]
+
+
+from parcours.improvement.reviews import models as reviews_models  # noqa: E402, F401 (registers them)
+from parcours.improvement.risks import models as risks_models  # noqa: E402, F401 (registers them)

@@ -18,7 +18,7 @@ from parcours.core import crud, journal_chain
 from parcours.core.access import can, require
 from parcours.core.models import Organisation
 from parcours.core.throttle import Limit, client_address
-from parcours.feedback.complaints import access, selectors, services
+from parcours.feedback.complaints import access, handoff, selectors, services
 from parcours.feedback.complaints.forms import (
     AnalysisForm,
     AnswerForm,
@@ -282,7 +282,10 @@ def _apply(action: str, complaint: Complaint, data: dict[str, Any], user: Any) -
     if action == "classer":
         return services.dismiss(complaint, reason=data["reason"], acting_user=user)
     if action == "ameliorer":
-        return services.suggest_improvement(complaint, text=data["text"], acting_user=user)
+        complaint = services.suggest_improvement(complaint, text=data["text"], acting_user=user)
+        # The improvement plan, when installed, turns it into a proposed action.
+        handoff.create_action(complaint, user)
+        return complaint
     return services.requalify(complaint, kind=data["kind"], reason=data["reason"], acting_user=user)
 
 

@@ -381,9 +381,12 @@ def schedule_due(organisation: Organisation, *, now: dt.datetime) -> list[Campai
     return launched
 
 
-def send_due_reminders(organisation: Organisation, *, now: dt.datetime) -> int:
+def send_due_reminders(
+    organisation: Organisation, *, now: dt.datetime, deliver: bool = True
+) -> int:
     """Reminders to those who have not answered, J+3 and J+7 by default: each one once
-    (a conditional update claims it), none after an answer or once the link expired."""
+    (a conditional update claims it), none after an answer or once the link expired.
+    deliver=False records them as sent without e-mail: only the demo's past does that."""
     days = settings_for(organisation).reminder_days
     today = timezone.localdate(now)
 
@@ -418,6 +421,7 @@ def send_due_reminders(organisation: Organisation, *, now: dt.datetime) -> int:
                     day=timezone.localdate(now),
                     at=now,
                 )
-                _queue(invitation, n + 1, None)
+                if deliver:
+                    _queue(invitation, n + 1, None)
                 sent += 1
     return sent

@@ -38,8 +38,6 @@ def record_dropout(
     **values: Any,
 ) -> Dropout:
     """Record the dropout and end the enrolment (status abandon), in one transaction."""
-    from parcours.learners.services import change_status
-
     fields: dict[str, Any] = {k: values.get(k) for k in DROPOUT_FIELDS}
     for name in ("detail", "actions_before", "exit_interview_summary"):
         fields[name] = (fields[name] or "").strip()
@@ -53,19 +51,23 @@ def record_dropout(
         raise ValidationError(_("L'abandon de cette inscription est déjà enregistré."))
     label = DropoutReason(fields["reason"]).label
     reason = f"{label} : {fields['detail']}" if fields["detail"] else str(label)
-    try:
-        change_status(
-            enrolment,
-            EnrolmentStatus.ABANDON,
-            acting_user=acting_user,
-            on=fields["on"],
-            reason=reason[:200],
-        )
-    except ValidationError as error:
-        messages_ = error.message_dict if hasattr(error, "error_dict") else {}
-        if "on" in messages_:
-            raise ValidationError({"on": messages_["on"]}) from error
-        raise ValidationError(error.messages) from error
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status == EnrolmentStatus.ABANDON:
+        # Already ended in a dropout (an import, an earlier status change): the record adds
+        # its cause and the actions tried, on the exit date already known.
+        if fields["on"] != enrolment.ended_on:
+            raise ValidationError(
+                {
+                    "on": _("L'inscription est sortie le %(day)s : indiquez cette date.")
+                    % {
+                        "day": enrolment.ended_on.strftime("%d/%m/%Y")
+                        if enrolment.ended_on
+                        else "—"
+                    }
+                }
+            )
+    else:
+        _end_enrolment(enrolment, fields["on"], reason, acting_user)
     return create_record(
         Dropout,
         acting_user=acting_user,
@@ -77,3 +79,21 @@ def record_dropout(
         recorded_at=timezone.now(),
         **fields,
     )
+
+
+def _end_enrolment(enrolment: Enrolment, on: dt.date, reason: str, acting_user: User) -> None:
+    from parcours.learners.services import change_status
+
+    try:
+        change_status(
+            enrolment,
+            EnrolmentStatus.ABANDON,
+            acting_user=acting_user,
+            on=on,
+            reason=reason[:200],
+        )
+    except ValidationError as error:
+        messages_ = error.message_dict if hasattr(error, "error_dict") else {}
+        if "on" in messages_:
+            raise ValidationError({"on": messages_["on"]}) from error
+        raise ValidationError(error.messages) from error

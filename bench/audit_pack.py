@@ -1,0 +1,96 @@
+"""Evidence pack build time and peak memory: the default demo, then a 2,000-learner demo,
+each in a temporary SQLite database. Prints figures; asserts nothing.
+
+    .venv/bin/python bench/audit_pack.py [--learners 2000] [--today 2026-11-30]
+        [--no-default]
+
+For each demo, one process builds it (`parcours migrate`, `parcours demo`), then another
+builds the pack (`parcours audit pack --as-of TODAY --output FILE.zip`): its wall time and
+peak memory (maxrss of that process alone) are the pack's own. Aim for 2,000 learners:
+under 30 s and under 500 MB.
+"""
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def parcours(env: dict[str, str], *args: str) -> float:
+    """Run `parcours ARGS` in a child process; return its wall time in seconds."""
+    started = time.perf_counter()
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "parcours", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+MEASURED = (
+    "import resource, sys; from parcours.__main__ import main; "
+    "sys.argv = ['parcours', *sys.argv[1:]]; main(); "
+    "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+    "sys.stderr.write(f'PEAK {rss}\\n')"
+)
+
+
+def measured(env: dict[str, str], *args: str) -> tuple[float, int]:
+    """Run `parcours ARGS` in a child that reports its own peak memory (resource.getrusage,
+    no tracing, so that the time is not slowed): (seconds, maxrss in kB)."""
+    started = time.perf_counter()
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", MEASURED, *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    line = [x for x in done.stderr.splitlines() if x.startswith("PEAK ")][-1]
+    return seconds, int(line.split()[1])
+
+
+def bench(label: str, today: str, learners: int | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="parcours-bench-pack-") as folder:
+        env = {**os.environ, "PARCOURS_VAR_DIR": folder}
+        env.pop("DATABASE_URL", None)
+        parcours(env, "migrate", "--noinput")
+        demo = ["demo", "--today", today] + (["--learners", str(learners)] if learners else [])
+        built = parcours(env, *demo)
+        output = Path(folder) / "pack.zip"
+        seconds, rss = measured(env, "audit", "pack", "--as-of", today, "--output", str(output))
+        with zipfile.ZipFile(output) as archive:
+            files = len(archive.namelist())
+        size = output.stat().st_size / 1e6
+        print(
+            f"{label}: demo built in {built:.1f} s; pack in {seconds:.1f} s, "
+            f"peak memory {rss / 1024:.0f} MB (maxrss), {files} files, {size:.1f} MB"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=2000)
+    parser.add_argument("--today", default=dt.date.today().isoformat())  # noqa: DTZ011
+    parser.add_argument("--no-default", action="store_true", help="skip the default demo")
+    options = parser.parse_args()
+    if options.learners:
+        bench(f"demo --learners {options.learners}", options.today, options.learners)
+    if not options.no_default:
+        bench("default demo", options.today, None)
+
+
+if __name__ == "__main__":
+    main()

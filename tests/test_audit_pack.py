@@ -1,0 +1,160 @@
+"""The evidence pack: unzipped, `sha256sum -c SHA256SUMS` passes; altering any file makes
+it fail; the head hash in the pack is the one `parcours journal head` prints; the journal
+extract stops at the end of the as_of day."""
+
+import datetime as dt
+import io
+import subprocess
+import zipfile
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from parcours.core.models import Organisation, User
+from parcours.feedback.complaints import services as complaints
+from parcours.feedback.complaints.models import Kind
+from parcours.learners import services as learner_services
+from tests.conftest import build_world
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=PARIS)
+
+
+def _pack(tmp_path: Path, as_of: dt.date, name: str = "pack") -> Path:
+    output = tmp_path / f"{name}.zip"
+    call_command("audit", "pack", "--as-of", as_of.isoformat(), "--output", str(output))
+    folder = tmp_path / name
+    with zipfile.ZipFile(output) as archive:
+        archive.extractall(folder)
+    return folder
+
+
+def _sha256sum(folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603
+        ["sha256sum", "-c", "SHA256SUMS"],  # noqa: S607
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture
+def world(org_a: Organisation, director: User) -> None:
+    with time_machine.travel(at(dt.date(2026, 2, 1)), tick=False):
+        build_world(org_a, "A", director)
+    with time_machine.travel(at(dt.date(2026, 3, 10)), tick=False):
+        complaints.receive(
+            org_a,
+            complaints.ComplaintFacts(
+                kind=Kind.RECLAMATION,
+                subject="Facture erronée",
+                description="Montant facturé deux fois.",
+                category="financement",
+                severity="moyenne",
+                complainant="entreprise",
+                contact_name="Dominique Publique",
+                contact_email="dom@exemple.fr",
+            ),
+            channel="formulaire",
+        )
+
+
+def test_the_pack_checks_with_sha256sum_and_fails_once_a_file_is_altered(
+    world: None, tmp_path: Path
+) -> None:
+    with time_machine.travel(at(dt.date(2026, 7, 15)), tick=False):
+        folder = _pack(tmp_path, dt.date(2026, 7, 15))
+    names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert {
+        "I12/emargements/A-S1.pdf",
+        "I12/statistiques-abandons.xlsx",
+        "I12/dossiers-de-suivi.csv",
+        "I30/resultats-enquetes.xlsx",
+        "I30/couverture-parties-prenantes.csv",
+        "I31/tableau-de-suivi-des-reclamations.xlsx",
+        "I32/causes-abandon.csv",
+        "I32/tableau-de-suivi-des-ameliorations.xlsx",
+        "I32/registre-des-risques.xlsx",
+        "I32/revues-qualite.csv",
+        "journal/extrait.csv",
+        "journal/VERIFICATION.txt",
+        "journal/TETES.txt",
+        "MANIFEST.csv",
+        "LISEZMOI.txt",
+        "SHA256SUMS",
+        "referentiel-V9.csv",
+    } <= names
+    listed = {line.split("  ", 1)[1] for line in (folder / "SHA256SUMS").read_text().splitlines()}
+    assert listed == names - {"SHA256SUMS"}
+    manifest = (folder / "MANIFEST.csv").read_text(encoding="utf-8-sig")
+    assert "I12/emargements/A-S1.pdf" in manifest
+    assert "journal intègre" in (folder / "journal/VERIFICATION.txt").read_text()
+    assert "sha256sum -c SHA256SUMS" in (folder / "LISEZMOI.txt").read_text()
+    register = openpyxl.load_workbook(folder / "I31/tableau-de-suivi-des-reclamations.xlsx")
+    cells = [str(c) for row in register.active.iter_rows(values_only=True) for c in row]
+    assert "Facture erronée" in cells  # the complaint is there, its complainant masked
+    assert not any("Dominique" in c or "dom@exemple.fr" in c for c in cells)
+
+    checked = _sha256sum(folder)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.count(": OK") == len(names) - 1
+
+    with (folder / "I31/tableau-de-suivi-des-reclamations.xlsx").open("ab") as handle:
+        handle.write(b"\0")
+    altered = _sha256sum(folder)
+    assert altered.returncode != 0
+    assert "I31/tableau-de-suivi-des-reclamations.xlsx: FAILED" in altered.stdout
+
+
+def test_the_head_in_the_pack_is_the_one_journal_head_prints(
+    world: None, org_a: Organisation, tmp_path: Path
+) -> None:
+    with time_machine.travel(at(dt.date(2026, 7, 15)), tick=False):
+        folder = _pack(tmp_path, dt.date(2026, 7, 15))
+        printed = io.StringIO()
+        call_command("journal", "head", stdout=printed)
+    in_pack = [
+        line.split("  #")[0]
+        for line in (folder / "journal/TETES.txt").read_text().splitlines()
+        if not line.startswith("#")
+    ]
+    chain = f"org-{org_a.pk} "
+    assert len(in_pack) == 1 and in_pack[0].startswith(chain)
+    heads = [line.split("  #")[0] for line in printed.getvalue().splitlines()]
+    assert in_pack[0] in heads
+
+
+def test_the_journal_extract_stops_at_the_end_of_the_as_of_day(
+    world: None, org_a: Organisation, director: User, tmp_path: Path
+) -> None:
+    with time_machine.travel(at(dt.date(2026, 7, 15), hour=23), tick=False):
+        learner_services.create_learner(
+            org_a,
+            acting_user=director,
+            external_id="ON-THE-DAY",
+            last_name="Veille",
+            first_name="Jeanne",
+        )
+    with time_machine.travel(at(dt.date(2026, 7, 16), hour=0), tick=False):
+        learner_services.create_learner(
+            org_a,
+            acting_user=director,
+            external_id="AFTER",
+            last_name="Lendemain",
+            first_name="Paul",
+        )
+    with time_machine.travel(at(dt.date(2026, 7, 20)), tick=False):
+        before = _pack(tmp_path, dt.date(2026, 7, 15), "before")
+        after = _pack(tmp_path, dt.date(2026, 7, 16), "after")
+    extract = (before / "journal/extrait.csv").read_text(encoding="utf-8-sig")
+    assert "Veille" in extract and "Lendemain" not in extract
+    assert "Comptabilité A" in extract  # the world built in February is in the period
+    assert "Lendemain" in (after / "journal/extrait.csv").read_text(encoding="utf-8-sig")
