@@ -74,7 +74,7 @@ def bench(label: str, today: str, learners: int | None, var_dir: str | None = No
             built = parcours(env, *demo, *(["--learners", str(learners)] if learners else []))
         output = Path(scratch) / "pack.zip"
         seconds, rss = measured(
-            env, "audit", "pack", "--as-of", today, "--output", str(output), "-v", "2"
+            env, "audit", "-v", "2", "pack", "--as-of", today, "--output", str(output)
         )
         with zipfile.ZipFile(output) as archive:
             files = len(archive.namelist())
