@@ -69,7 +69,13 @@ def handle(command: BaseCommand, **options: Any) -> None:
             raise CommandError(_("Sessions inconnues : %(ids)s") % {"ids": ", ".join(missing)})
         session_ids = [found[s] for s in wanted]
     try:
-        result = builder.build(organisation, as_of=as_of, output=output, session_ids=session_ids)
+        result = builder.build(
+            organisation,
+            as_of=as_of,
+            output=output,
+            session_ids=session_ids,
+            progress=_Timings(command) if options.get("verbosity", 1) >= 2 else None,
+        )
     except OSError as error:
         raise CommandError(_("Écriture impossible : %(error)s") % {"error": error}) from None
     command.stdout.write(
