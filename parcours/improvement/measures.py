@@ -99,7 +99,7 @@ def describe(organisation: Organisation, key: str, params: dict[str, Any]) -> st
 
 def _programme_id(params: dict[str, Any]) -> int | None:
     value = params.get("programme")
-    return int(value) if value not in (None, "") else None
+    return None if value is None or value == "" else int(value)
 
 
 # Surveys (k rule respected: `feedback.selectors.results` gives no figure under k).

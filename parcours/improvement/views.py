@@ -112,8 +112,10 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "priority": action.priority,
         "deadline": action.deadline,
         "owner": selectors.Membership.objects.filter(
-            organisation_id=action.organisation_id, user_id=action.owner_id
-        ).first(),
+            organisation_id=action.organisation_id, user=action.owner
+        ).first()
+        if action.owner is not None
+        else None,
     }
     form = forms.EditActionForm(
         request.POST or None, organisation=action.organisation, initial=initial
