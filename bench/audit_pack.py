@@ -2,7 +2,7 @@
 each in a temporary SQLite database. Prints figures; asserts nothing.
 
     .venv/bin/python bench/audit_pack.py [--learners 2000] [--today 2026-11-30]
-        [--no-default]
+        [--no-default] [--var-dir DIR]
 
 For each demo, one process builds it (`parcours migrate`, `parcours demo`), then another
 builds the pack (`parcours audit pack --as-of TODAY --output FILE.zip`): its wall time and
@@ -53,24 +53,29 @@ def measured(env: dict[str, str], *args: str) -> tuple[float, int]:
         cwd=ROOT,
         env=env,
         check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         text=True,
     )
     seconds = time.perf_counter() - started
+    print(done.stdout.rstrip())
     line = [x for x in done.stderr.splitlines() if x.startswith("PEAK ")][-1]
     return seconds, int(line.split()[1])
 
 
-def bench(label: str, today: str, learners: int | None) -> None:
-    with tempfile.TemporaryDirectory(prefix="parcours-bench-pack-") as folder:
+def bench(label: str, today: str, learners: int | None, var_dir: str | None = None) -> None:
+    with tempfile.TemporaryDirectory(prefix="parcours-bench-pack-") as scratch:
+        folder = var_dir or scratch
         env = {**os.environ, "PARCOURS_VAR_DIR": folder}
         env.pop("DATABASE_URL", None)
-        parcours(env, "migrate", "--noinput")
-        demo = ["demo", "--today", today] + (["--learners", str(learners)] if learners else [])
-        built = parcours(env, *demo)
-        output = Path(folder) / "pack.zip"
-        seconds, rss = measured(env, "audit", "pack", "--as-of", today, "--output", str(output))
+        built = 0.0
+        if not (Path(folder) / "parcours.sqlite3").exists():
+            parcours(env, "migrate", "--noinput")
+            demo = ["demo", "--today", today]
+            built = parcours(env, *demo, *(["--learners", str(learners)] if learners else []))
+        output = Path(scratch) / "pack.zip"
+        seconds, rss = measured(
+            env, "audit", "-v", "2", "pack", "--as-of", today, "--output", str(output)
+        )
         with zipfile.ZipFile(output) as archive:
             files = len(archive.namelist())
         size = output.stat().st_size / 1e6
@@ -85,9 +90,17 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=2000)
     parser.add_argument("--today", default=dt.date.today().isoformat())  # noqa: DTZ011
     parser.add_argument("--no-default", action="store_true", help="skip the default demo")
+    parser.add_argument(
+        "--var-dir", help="keep the large demo in this folder (built once, reused next time)"
+    )
     options = parser.parse_args()
     if options.learners:
-        bench(f"demo --learners {options.learners}", options.today, options.learners)
+        bench(
+            f"demo --learners {options.learners}",
+            options.today,
+            options.learners,
+            options.var_dir,
+        )
     if not options.no_default:
         bench("default demo", options.today, None)
 

@@ -29,7 +29,11 @@ def at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 def _pack(tmp_path: Path, as_of: dt.date, name: str = "pack") -> Path:
     output = tmp_path / f"{name}.zip"
-    call_command("audit", "pack", "--as-of", as_of.isoformat(), "--output", str(output))
+    printed = io.StringIO()
+    call_command(
+        "audit", "pack", "--as-of", as_of.isoformat(), "--output", str(output), stdout=printed
+    )
+    assert f"dans {output}" in printed.getvalue()
     folder = tmp_path / name
     with zipfile.ZipFile(output) as archive:
         archive.extractall(folder)

@@ -125,7 +125,9 @@ def state(report: Report) -> tuple[Any, ...]:
         Measure.objects.filter(report=report).count(),
         InternalNote.objects.filter(report=report).count(),
         ReporterMessage.objects.filter(report=report).count(),
-        JournalEntry.objects.filter(organisation=report.organisation).count(),
+        JournalEntry.objects.filter(organisation=report.organisation)
+        .exclude(verb="audit.page_viewed")  # the auditor's page views
+        .count(),
         Message.objects.filter(organisation=report.organisation).count(),
     )
 

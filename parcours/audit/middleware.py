@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,8 +40,8 @@ class AuditorMiddleware:
         if request.path == reverse("logout"):
             return self.get_response(request)
         if membership is None:
-            if _expired_auditor(user):
-                raise PermissionDenied
+            if _expired_auditor(user):  # the same page as core's home for a closed access
+                return render(request, "core/no_membership.html", status=403)
             return self.get_response(request)
         if membership.role != Role.AUDITEUR:
             return self.get_response(request)
