@@ -12,17 +12,22 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from parcours.core.models import JournalEntry
+from parcours.feedback import triage
 from parcours.feedback.complaints import services as complaint_services
+from parcours.feedback.complaints.models import Complaint
+from parcours.feedback.models import AttributedAnswer, TriageDecision, TriageOutcome
+from parcours.improvement import handoffs
 from parcours.improvement.models import Action, Origin, Suggestion, SuggestionKind
 from parcours.improvement.services import actions as action_services
 from parcours.improvement.services import effectiveness
 from tests.conftest import login
-from tests.feedback_support import at
+from tests.feedback_support import at, build_cohort, launch, post_answers
 
 TODAY = dt.date(2026, 4, 15)
 TITLE = "Revoir l'accueil des nouveaux arrivants"
@@ -244,14 +249,9 @@ def test_tracking_table_xlsx_pdf_and_cli(records, director, quality, tmp_path):
     assert [row[0] for row in rows[1:]] == [action.reference, second.reference]
 
 
-def test_handoffs_from_complaints_and_triage_propose_actions(records, quality):
+def test_the_complaint_button_proposes_an_action(records, quality):
     action, _ = records
-    complaint = (
-        action.organisation
-        and __import__(
-            "parcours.feedback.complaints.models", fromlist=["Complaint"]
-        ).Complaint.objects.get()
-    )
+    complaint = Complaint.objects.get(organisation=action.organisation)
     with time_machine.travel(at(TODAY, 12), tick=False):
         client = login(quality)
         complaint_services.acknowledge(complaint, acting_user=quality)
@@ -315,13 +315,6 @@ def test_bad_input_changes_nothing(records, director, quality):
 
 
 def test_triage_of_a_survey_answer_proposes_an_action_without_naming_anyone(org_a, quality):
-    from django.test import Client
-
-    from parcours.feedback import triage
-    from parcours.feedback.models import AttributedAnswer, TriageDecision, TriageOutcome
-    from parcours.improvement import handoffs
-    from tests.feedback_support import build_cohort, launch, post_answers
-
     # (another module's test unregisters the hook when it is done: register it again)
     triage.register_handler(TriageOutcome.IMPROVEMENT, handoffs.from_triage)
     end, day = dt.date(2026, 5, 29), dt.date(2026, 4, 16)

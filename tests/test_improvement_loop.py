@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from parcours.core.models import Membership, Role
@@ -16,7 +17,7 @@ from parcours.feedback import services as feedback_services
 from parcours.feedback.complaints import services as complaint_services
 from parcours.feedback.models import Invitation
 from parcours.followup.models import DropoutReason
-from parcours.improvement import measures
+from parcours.improvement import measures, suggestions
 from parcours.improvement.models import (
     Action,
     ActionState,
@@ -29,6 +30,8 @@ from parcours.improvement.models import (
 from parcours.improvement.services import actions as action_services
 from parcours.improvement.services import effectiveness
 from parcours.messaging.models import Message
+from parcours.programmes import services as programme_services
+from parcours.programmes.models import Session
 from tests.conftest import login
 from tests.feedback_support import at, build_cohort, launch, post_answers
 from tests.improvement_support import cohort, drop
@@ -209,12 +212,7 @@ def test_survey_based_measure(org_a, director, quality):
             Invitation.objects.filter(campaign=campaign, state="envoyee")
         ):
             with time_machine.travel(at(day, 11, n), tick=False):
-                assert (
-                    post_answers(
-                        __import__("django.test").test.Client(), invitation, {"global": score}
-                    ).status_code
-                    == 200
-                )
+                assert post_answers(Client(), invitation, {"global": score}).status_code == 200
 
     answer(before.session, TODAY - dt.timedelta(days=30), "2")
     action = action_services.propose_action(
@@ -276,8 +274,6 @@ def test_complaint_based_loop(org_a, director, quality, later, verdict):
         call_command("worker", "--once")  # the nightly pass proposes it
     suggestion = Suggestion.objects.get(organisation=org_a, kind=SuggestionKind.COMPLAINTS)
     assert "3 réclamations" in suggestion.text and "Logistique" in suggestion.text
-    from parcours.improvement import suggestions
-
     with time_machine.travel(at(TODAY), tick=False):
         action = suggestions.accept(
             suggestion,
@@ -328,3 +324,49 @@ def test_overdue_action_escalates_once(world_a, director, quality):
     sent = Message.objects.filter(related_key=f"improvement-action:{action.pk}")
     assert list(sent.values_list("to", flat=True)) == [director.email]
     assert Role.DIRECTION  # (the direction only)
+
+
+def test_survey_item_suggestions_below_target_and_falling(org_a, quality):
+    """One programme's "global" item: 100 % satisfied a semester ago, 0 % now: below the
+    target. Proposed once (computing again adds nothing); dismissed with its reason."""
+    feedback_services.ensure_defaults(org_a)
+    feedback_services.update_settings(
+        org_a, acting_user=None, k_threshold=3, reminder_days=[3, 7], link_days=30
+    )
+    programme = programme_services.create_programme(
+        org_a,
+        acting_user=None,
+        code="BUR",
+        title="Bureautique",
+        category="AF",
+        modality="presentiel",
+        duration_hours=35,
+        duration_days=5,
+    )
+    for prefix, day, score in (
+        ("V", TODAY - dt.timedelta(days=250), "5"),
+        ("W", TODAY - dt.timedelta(days=40), "1"),
+    ):
+        cohort_ = build_cohort(org_a, end=day, learners=3, prefix=prefix)
+        Session.objects.filter(pk=cohort_.session.pk).update(programme=programme)
+        campaign = launch(org_a, "apprenant-a-chaud", cohort_.session, day)
+        for n, invitation in enumerate(
+            campaign.invitations.filter(audience="apprenant", state="envoyee")
+        ):
+            with time_machine.travel(at(day, 12, n), tick=False):
+                assert post_answers(Client(), invitation, {"global": score}).status_code == 200
+    made = suggestions.compute(org_a, as_of=TODAY)
+    low = [
+        s for s in made if s.kind == SuggestionKind.SURVEY_LOW and s.parameters["item"] == "global"
+    ]
+    assert len(low) == 1 and "0 % de satisfaits" in low[0].text
+    assert (low[0].measure, low[0].parameters["programme"]) == ("satisfaction", programme.pk)
+    assert suggestions.compute(org_a, as_of=TODAY) == []  # never twice
+    with time_machine.travel(at(TODAY), tick=False):
+        client = login(quality)
+        url = reverse("improvement:suggestion_decide", args=[low[0].pk, "ecarter"])
+        assert client.post(url, {"reason": ""}).status_code == 400
+        assert client.post(url, {"reason": "Cohorte atypique"}).status_code == 302
+    low[0].refresh_from_db()
+    assert (low[0].state, low[0].dismiss_reason) == ("ecartee", "Cohorte atypique")
+    assert not Action.objects.exists()

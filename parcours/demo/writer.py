@@ -34,6 +34,7 @@ from parcours.demo.data import (
     TRAINERS,
 )
 from parcours.demo.feedback import build_feedback_demo
+from parcours.demo.improvement import build_improvement_demo
 from parcours.demo.plan import _ascii, _Enrolment, _Plan, _Session, _slot_times
 from parcours.demo.quality import build_quality_demo
 from parcours.learners import services as learner_services
@@ -182,6 +183,7 @@ class _Writer:
         self._risk_history()
         build_feedback_demo(org, today=self.plan.today)
         build_complaints_demo(org, today=self.plan.today)
+        build_improvement_demo(org, today=self.plan.today)
         build_quality_demo(org, today=self.plan.today)
         self._set_demo_password()
         return DemoResult(

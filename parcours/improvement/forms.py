@@ -72,10 +72,10 @@ class EditActionForm(ActionForm):
 
 class FilterForm(OrganisationForm):
     state = forms.ChoiceField(
-        label=_("État"), choices=[("", _("Tous"))] + ActionState.choices, required=False
+        label=_("État"), choices=[("", _("Tous")), *ActionState.choices], required=False
     )
     origin = forms.ChoiceField(
-        label=_("Origine"), choices=[("", _("Toutes"))] + Origin.choices, required=False
+        label=_("Origine"), choices=[("", _("Toutes")), *Origin.choices], required=False
     )
     programme = forms.ModelChoiceField(
         label=_("Formation"), queryset=Programme.objects.none(), required=False
@@ -121,10 +121,10 @@ class CheckForm(OrganisationForm):
     )
     item = forms.SlugField(label=_("Code de la question"), required=False, max_length=60)
     cause = forms.ChoiceField(
-        label=_("Cause d'abandon"), choices=[("", "—")] + DropoutReason.choices, required=False
+        label=_("Cause d'abandon"), choices=[("", "—"), *DropoutReason.choices], required=False
     )
     category = forms.ChoiceField(
-        label=_("Catégorie de réclamation"), choices=[("", "—")] + Category.choices, required=False
+        label=_("Catégorie de réclamation"), choices=[("", "—"), *Category.choices], required=False
     )
     target = forms.FloatField(label=_("Cible"))
     action_date = _date(_("Date de l'action"))

@@ -51,7 +51,7 @@ def from_complaint(complaint: Complaint, acting_user: Any) -> tuple[str, str]:
         },
         source=complaint,
         source_label=str(complaint),
-        programme=complaint.session.programme if complaint.session_id else None,
+        programme=complaint.session.programme if complaint.session is not None else None,
         cause_analysis=complaint.cause,
     )
     return action.reference, reverse("improvement:detail", args=[action.pk])

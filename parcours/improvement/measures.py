@@ -99,7 +99,7 @@ def describe(organisation: Organisation, key: str, params: dict[str, Any]) -> st
 
 def _programme_id(params: dict[str, Any]) -> int | None:
     value = params.get("programme")
-    return int(value) if value not in (None, "") else None
+    return None if value is None or value == "" else int(value)
 
 
 # Surveys (k rule respected: `feedback.selectors.results` gives no figure under k).
@@ -181,11 +181,18 @@ def _dropouts(
 def dropout_rate(
     organisation: Organisation, params: dict[str, Any], start: dt.date, end: dt.date
 ) -> float | None:
-    """Dropouts (for the cause, if one is named) per 100 enrolments active in the period."""
-    enrolments = _enrolments(organisation, params, start, end).count()
-    if not enrolments:
+    """Dropouts per 100 enrolments active in the period: every dropout (the enrolments
+    ended "abandon", learners' definition), or those recorded with the named cause."""
+    enrolments = _enrolments(organisation, params, start, end)
+    total = enrolments.count()
+    if not total:
         return None
-    return round(100 * _dropouts(organisation, params, start, end).count() / enrolments, 1)
+    if params.get("cause"):
+        dropped = _dropouts(organisation, params, start, end).count()
+    else:
+        last = end - dt.timedelta(days=1)
+        dropped = enrolments.filter(learner_selectors.dropped_in_period(start, last)).count()
+    return round(100 * dropped / total, 1)
 
 
 def dropout_count(

@@ -337,11 +337,11 @@ def accept(
 ) -> Action:
     """The suggestion becomes a proposed action, with its origin and its source."""
     suggestion = _locked(suggestion)
-    source: models.Model = suggestion.programme if suggestion.programme_id else suggestion
+    source: models.Model = suggestion.programme if suggestion.programme is not None else suggestion
     action = propose_action(
         suggestion.organisation,
         acting_user=acting_user,
-        origin=ORIGIN_OF.get(suggestion.kind, Origin.SUGGESTION),
+        origin=ORIGIN_OF.get(SuggestionKind(suggestion.kind), Origin.SUGGESTION),
         title=title,
         finding=suggestion.text,
         source=source,

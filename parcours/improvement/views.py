@@ -112,8 +112,10 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "priority": action.priority,
         "deadline": action.deadline,
         "owner": selectors.Membership.objects.filter(
-            organisation_id=action.organisation_id, user_id=action.owner_id
-        ).first(),
+            organisation_id=action.organisation_id, user=action.owner
+        ).first()
+        if action.owner is not None
+        else None,
     }
     form = forms.EditActionForm(
         request.POST or None, organisation=action.organisation, initial=initial
@@ -300,8 +302,9 @@ def overview(request: HttpRequest) -> HttpResponse:
 # Suggestions
 
 
-@login_required
-def suggestion_list(request: HttpRequest) -> HttpResponse:
+def _suggestion_page(
+    request: HttpRequest, *, errors: list[str] | None = None, status: int = 200
+) -> HttpResponse:
     membership = selectors.reader(request.user)
     items = selectors.suggestions_for_user(request.user)
     context = {
@@ -320,8 +323,14 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
         "as_of": forms.AsOfForm(initial={"as_of": timezone.localdate()}),
         "dismiss": forms.DismissForm(),
         "can_edit": selectors.can_edit(request.user),
+        "errors": errors or [],
     }
-    return render(request, "improvement/suggestions.html", context)
+    return render(request, "improvement/suggestions.html", context, status=status)
+
+
+@login_required
+def suggestion_list(request: HttpRequest) -> HttpResponse:
+    return _suggestion_page(request)
 
 
 @login_required
@@ -330,7 +339,7 @@ def suggestion_compute(request: HttpRequest) -> HttpResponse:
     membership = selectors.editor(request.user)
     form = forms.AsOfForm(request.POST)
     if not form.is_valid():
-        return HttpResponse(_("Date invalide."), status=400)
+        return _suggestion_page(request, errors=[_("Indiquez une date valide.")], status=400)
     suggestions.compute(
         membership.organisation,
         as_of=form.cleaned_data["as_of"],
@@ -363,13 +372,11 @@ def suggestion_decide(request: HttpRequest, pk: int, decision: str) -> HttpRespo
             )
             return redirect("improvement:detail", action.pk)
         dismiss = forms.DismissForm(request.POST)
-        suggestions.dismiss(
-            suggestion,
-            reason=dismiss.data.get("reason", "") if dismiss.is_bound else "",
-            acting_user=user,
-        )
+        if not dismiss.is_valid():
+            raise ValidationError(_("Indiquez pourquoi la suggestion est écartée."))
+        suggestions.dismiss(suggestion, reason=dismiss.cleaned_data["reason"], acting_user=user)
     except ValidationError as error:
-        return HttpResponse(" ".join(error.messages), status=400)
+        return _suggestion_page(request, errors=error.messages, status=400)
     return redirect("improvement:suggestions")
 
 

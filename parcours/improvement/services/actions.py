@@ -58,9 +58,11 @@ def propose_action(
     deadline: dt.date | None = None,
     priority: str = Priority.NORMAL,
     cause_analysis: str = "",
+    as_of: dt.datetime | None = None,
 ) -> Action:
     """A new action in the "proposée" state, numbered next in the organisation, linked to
-    its source record (any model instance) when there is one."""
+    its source record (any model instance) when there is one. (`as_of`: when it was
+    proposed, for a replayed history such as the demo's; now by default.)"""
     title, finding = title.strip(), finding.strip()
     if not title:
         raise ValidationError(_("Donnez un intitulé à l'action."))
@@ -91,6 +93,7 @@ def propose_action(
         owner=owner,
         deadline=deadline,
         priority=priority,
+        created_at=as_of or timezone.now(),
     )
     if source is not None:
         action.source_type = source._meta.label_lower
@@ -123,7 +126,11 @@ def _check_owner(organisation: Organisation, owner: User) -> None:
 
 
 def _locked(action: Action) -> Action:
-    return Action.objects.select_for_update().select_related("organisation").get(pk=action.pk)
+    return (
+        Action.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=action.pk)
+    )
 
 
 def _require(action: Action, *states: str) -> None:
@@ -219,6 +226,7 @@ def validate(
 
 @transaction.atomic
 def start(action: Action, *, acting_user: User) -> Action:
+    """The owner starts carrying the action out."""
     action = _locked(action)
     _require(action, ActionState.VALIDATED)
     action.state = ActionState.IN_PROGRESS
@@ -329,15 +337,6 @@ def follow_with_new(
 
 
 # Overdue actions
-
-
-def is_late(action: Action, today: dt.date) -> bool:
-    return (
-        action.state in OPEN_STATES
-        and action.state != ActionState.DONE
-        and action.deadline is not None
-        and action.deadline < today
-    )
 
 
 @transaction.atomic

@@ -194,7 +194,7 @@ def measure_due(organisation: Organisation, *, as_of: dt.datetime) -> list[Effec
     cannot be measured yet (too few answers) stays pending."""
     today = timezone.localtime(as_of).date()
     due = list(
-        EffectivenessCheck.objects.select_for_update()
+        EffectivenessCheck.objects.select_for_update(of=("self",))
         .filter(organisation=organisation, verdict=Verdict.PENDING, measure_on__lte=today)
         .exclude(measure=measures.MANUAL)
         .select_related("action__owner", "action__organisation")
