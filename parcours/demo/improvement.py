@@ -6,7 +6,7 @@
   effective at its measuring date: reopened;
 - an action from a dropout cause (the programme with the most dropouts), under way, its
   dropout rate measured before and to be measured after;
-- an action from a survey item, proposed, awaiting the direction's validation, and late.
+- an action from a survey item, proposed, awaiting the direction's validation.
 
 The incidents behind the first two are entered here (closed "sans suite", so the
 register's deadlines are unchanged), dated so that the before and after periods hold
@@ -160,10 +160,24 @@ def build_improvement_demo(organisation: Organisation, *, today: dt.date) -> dic
     )
 
     # The worker's check, at each measuring date (the same function as its nightly pass).
-    effectiveness.measure_due(organisation, as_of=_at(day(100), 6))
-    effectiveness.measure_due(organisation, as_of=_at(day(60), 6))
+    # (Nobody is e-mailed about verdicts of months ago.)
+    effectiveness.measure_due(organisation, as_of=_at(day(100), 6), notify=False)
+    effectiveness.measure_due(organisation, as_of=_at(day(60), 6), notify=False)
     logistics.refresh_from_db()
     services.close(logistics, acting_user=director, as_of=_at(day(55)))
+    # The reopened action gets a new deadline from the quality lead.
+    paperwork.refresh_from_db()
+    services.update_action(
+        paperwork,
+        acting_user=quality,
+        title=paperwork.title,
+        finding=paperwork.finding,
+        cause_analysis="La liste n'est pas utilisée pour les conventions : elle doit l'être.",
+        kind=paperwork.kind,
+        owner=paperwork.owner,
+        deadline=today + dt.timedelta(days=30),
+        priority=Priority.HIGH,
+    )
 
     # 3. A dropout cause: the programme with the most dropouts.
     programme = (
@@ -204,7 +218,7 @@ def build_improvement_demo(organisation: Organisation, *, today: dt.date) -> dic
             measure_on=today + dt.timedelta(days=90),
         )
 
-    # 4. A survey item: proposed, awaiting validation, already late.
+    # 4. A survey item: proposed, awaiting the direction's validation.
     campaign = (
         Campaign.objects.filter(organisation=organisation, questionnaire__key="apprenant-a-chaud")
         .order_by("launched_on", "pk")
@@ -221,8 +235,8 @@ def build_improvement_demo(organisation: Organisation, *, today: dt.date) -> dic
         programme=campaign.session.programme if campaign and campaign.session else None,
         kind=ActionKind.IMPROVEMENT,
         owner=quality,
-        deadline=day(5),
-        as_of=_at(day(30)),
+        deadline=today + dt.timedelta(days=20),
+        as_of=_at(day(3)),
     )
     made = suggestions.compute(organisation, as_of=today)
     return {

@@ -118,7 +118,11 @@ def add_check(
 
 
 def _conclude(
-    check: EffectivenessCheck, value_after: float, acting_user: User | None, now: dt.datetime
+    check: EffectivenessCheck,
+    value_after: float,
+    acting_user: User | None,
+    now: dt.datetime,
+    notify: bool = True,
 ) -> EffectivenessCheck:
     check.value_after = value_after
     check.verdict = verdict_for(value_after, check.target, check.higher_is_better)
@@ -155,7 +159,8 @@ def _conclude(
         action_services.reopen(
             action, acting_user=acting_user, reason=_("Vérification d'efficacité : non efficace")
         )
-    _notify(action, check)
+    if notify:
+        _notify(action, check)
     return check
 
 
@@ -188,10 +193,13 @@ def _notify(action: Action, check: EffectivenessCheck) -> None:
 
 
 @transaction.atomic
-def measure_due(organisation: Organisation, *, as_of: dt.datetime) -> list[EffectivenessCheck]:
+def measure_due(
+    organisation: Organisation, *, as_of: dt.datetime, notify: bool = True
+) -> list[EffectivenessCheck]:
     """The worker's pass: every computed check whose measuring date has come gets its
     value after (same function, period of the same length) and its verdict. A check that
-    cannot be measured yet (too few answers) stays pending."""
+    cannot be measured yet (too few answers) stays pending. The owner and the direction
+    are told of each verdict (`notify=False` when replaying a past, as the demo does)."""
     today = timezone.localtime(as_of).date()
     due = list(
         EffectivenessCheck.objects.select_for_update(of=("self",))
@@ -205,7 +213,7 @@ def measure_due(organisation: Organisation, *, as_of: dt.datetime) -> list[Effec
         _before, (start, end) = periods(check)
         value = measures.compute(organisation, check.measure, check.parameters, start, end)
         if value is not None:
-            done.append(_conclude(check, value, None, as_of))
+            done.append(_conclude(check, value, None, as_of, notify))
     return done
 
 
