@@ -146,7 +146,7 @@ def test_a_pack_requested_on_the_page_is_built_by_the_worker_and_downloaded(
     as_director: Any, auditor: User, world_a: World, settings: Any, tmp_path: Any
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
-    response = as_director.post(reverse("audit:packs"), {"as_of": "2026-07-15", "sessions": "A-S1"})
+    response = as_director.post(reverse("audit:packs"), {"as_of": "2026-07-15", "seed": "1"})
     pack = EvidencePack.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse(
         "audit:pack", args=[pack.pk]
@@ -170,8 +170,8 @@ def test_bad_pack_requests_change_nothing(as_director: Any, world_a: World) -> N
     before = database()
     future = as_director.post(reverse("audit:packs"), {"as_of": "2026-08-01"})
     assert "dans le futur" in future.content.decode()
-    unknown = as_director.post(reverse("audit:packs"), {"as_of": "2026-07-01", "sessions": "NOPE"})
-    assert "Sessions inconnues : NOPE" in unknown.content.decode()
+    unknown = as_director.post(reverse("audit:packs"), {"as_of": "2026-07-01", "seed": "-1"})
+    assert "supérieure ou égale à 0" in unknown.content.decode()
     assert database() == before
 
 

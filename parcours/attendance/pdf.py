@@ -9,6 +9,7 @@ SHA-256 digest, so that a printed sheet can be checked against the records.
 import base64
 import datetime as dt
 import mimetypes
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
@@ -79,7 +80,15 @@ def slot_sheet(slot: Slot, *, generated_at: dt.datetime) -> bytes:
     )
 
 
-def session_sheet(session: Session, *, generated_at: dt.datetime) -> bytes:
+def session_sheet(
+    session: Session,
+    *,
+    generated_at: dt.datetime,
+    enrolment_ids: Collection[int] | None = None,
+) -> bytes:
+    """The session's sheet; with `enrolment_ids`, limited to those learners (an auditor's
+    sample): the other lines are left out and the slots follow each other without a page
+    break, so that the sheet of a few learners stays a few pages."""
     slots = list(
         session.slots.select_related("trainer", "organisation", "session__programme").order_by(
             "starts_at"
@@ -87,6 +96,14 @@ def session_sheet(session: Session, *, generated_at: dt.datetime) -> bytes:
     )
     parts = sections(slots)
     grid = selectors.session_grid(session, as_of=generated_at)
+    if enrolment_ids is not None:
+        wanted = set(enrolment_ids)
+        for part in parts:
+            part.lines = [x for x in part.lines if x.line.enrolment.pk in wanted]
+        grid.rows = [row for row in grid.rows if row.enrolment.pk in wanted]
+        grid.total = selectors.Rate()
+        for row in grid.rows:
+            grid.total.add(row.rate)
     return render(
         render_to_string(
             "attendance/sheet.html",
@@ -95,6 +112,7 @@ def session_sheet(session: Session, *, generated_at: dt.datetime) -> bytes:
                 "session": session,
                 "sections": parts,
                 "grid": grid,
+                "limited": enrolment_ids is not None,
                 "generated_at": timezone.localtime(generated_at),
                 "digests": _digests(parts),
             },

@@ -12,10 +12,20 @@ class PackForm(forms.Form):
     as_of = forms.DateField(
         label=_("Date de référence"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    sessions = forms.CharField(
-        label=_("Sessions de l'échantillon (identifiants externes, séparés par des virgules)"),
+    seed = forms.IntegerField(
+        label=_("Graine du tirage"),
         required=False,
-        help_text=_("Par défaut : les sessions terminées dans les 12 mois, 20 au plus."),
+        min_value=0,
+        help_text=_(
+            "Laissez vide pour reprendre l'échantillon du dernier audit blanc à cette date "
+            "(à défaut, un tirage avec la graine 1)."
+        ),
+    )
+    sample_size = forms.IntegerField(
+        label=_("Échantillon (sessions par catégorie, apprenants par session)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_SAMPLE,
     )
 
 

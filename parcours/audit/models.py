@@ -20,7 +20,10 @@ class EvidencePack(TenantModel, AuthoredModel):
     """A ZIP of the evidence as of a date, built by the worker, with its SHA-256."""
 
     as_of = models.DateField(_("date de référence"))
-    session_ids = models.JSONField(_("sessions de l'échantillon"), default=list, blank=True)
+    # The sample: the latest mock audit's as of the date, unless a seed or a size is given
+    # (then drawn as the mock audit draws it; see audit.pack.sample).
+    seed = models.PositiveIntegerField(_("graine du tirage"), null=True, blank=True)
+    sample_size = models.PositiveIntegerField(_("échantillon"), null=True, blank=True)
     state = models.CharField(
         _("état"), max_length=10, choices=PackState.choices, default=PackState.QUEUED
     )

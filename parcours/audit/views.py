@@ -1,5 +1,4 @@
 import datetime as dt
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +15,6 @@ from parcours.audit.forms import GrantForm, PackForm
 from parcours.audit.models import EvidencePack
 from parcours.core import crud
 from parcours.core.access import can, capability_required, organisation_for
-from parcours.programmes.models import Session
 
 
 def auditor_home(request: HttpRequest) -> HttpResponse:
@@ -59,21 +57,6 @@ def framework_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _session_ids(organisation: Any, text: str) -> list[int]:
-    wanted = [s.strip() for s in text.split(",") if s.strip()]
-    found = dict(
-        Session.objects.filter(organisation=organisation, external_id__in=wanted).values_list(
-            "external_id", "pk"
-        )
-    )
-    missing = [s for s in wanted if s not in found]
-    if missing:
-        raise ValidationError(
-            {"sessions": _("Sessions inconnues : %(ids)s") % {"ids": ", ".join(missing)}}
-        )
-    return [found[s] for s in wanted]
-
-
 @capability_required("audit.view")
 def packs(request: HttpRequest) -> HttpResponse:
     runs = can(request.user, "audit.run")
@@ -87,7 +70,8 @@ def packs(request: HttpRequest) -> HttpResponse:
                     organisation,
                     acting_user=crud.acting_user(request),
                     as_of=form.cleaned_data["as_of"],
-                    session_ids=_session_ids(organisation, form.cleaned_data["sessions"]),
+                    seed=form.cleaned_data["seed"],
+                    sample_size=form.cleaned_data["sample_size"],
                 )
             except ValidationError as error:
                 crud.show_errors(form, error)

@@ -1,4 +1,6 @@
-"""`parcours audit pack --as-of D --output FILE.zip`: the evidence pack, written at once."""
+"""`parcours audit pack --as-of D --output FILE.zip [--seed S] [--sample N]`: the evidence
+pack, written at once. Without --seed nor --sample, the sample is the latest mock audit's
+as of D (or a draw with seed 1 when there is none)."""
 
 import datetime as dt
 import time
@@ -10,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from parcours.audit.cli import subcommand
 from parcours.audit.pack import builder
+from parcours.audit.services.mock import MAX_SAMPLE
 from parcours.core.cli import organisation_option
-from parcours.programmes.models import Session
 
 
 def as_of_date(text: str) -> dt.date:
@@ -42,9 +44,15 @@ def _arguments(parser: CommandParser) -> None:
     parser.add_argument("--as-of", required=True, help="date de référence (AAAA-MM-JJ)")
     parser.add_argument("--output", required=True, help="fichier .zip à écrire")
     parser.add_argument(
-        "--sessions",
-        help="identifiants externes des sessions de l'échantillon, séparés par des virgules "
-        "(par défaut : les sessions terminées dans les 12 mois, 20 au plus)",
+        "--seed",
+        type=int,
+        help="graine du tirage de l'échantillon, comme l'audit blanc (par défaut : "
+        "l'échantillon du dernier audit blanc à cette date, sinon la graine 1)",
+    )
+    parser.add_argument(
+        "--sample",
+        type=int,
+        help="taille de l'échantillon : sessions par catégorie et apprenants par session",
     )
     parser.add_argument("--organisation", help="identifiant court de l'organisation")
 
@@ -56,24 +64,18 @@ def handle(command: BaseCommand, **options: Any) -> None:
     if output.suffix.lower() != ".zip":
         raise CommandError(_("Le fichier de sortie doit se terminer par .zip."))
     organisation = organisation_option(options.get("organisation"))
-    session_ids = None
-    if options.get("sessions"):
-        wanted = [s.strip() for s in options["sessions"].split(",") if s.strip()]
-        found = dict(
-            Session.objects.filter(organisation=organisation, external_id__in=wanted).values_list(
-                "external_id", "pk"
-            )
-        )
-        missing = [s for s in wanted if s not in found]
-        if missing:
-            raise CommandError(_("Sessions inconnues : %(ids)s") % {"ids": ", ".join(missing)})
-        session_ids = [found[s] for s in wanted]
+    seed, size = options.get("seed"), options.get("sample")
+    if seed is not None and seed < 0:
+        raise CommandError(_("La graine est un entier positif."))
+    if size is not None and not 1 <= size <= MAX_SAMPLE:
+        raise CommandError(_("L'échantillon va de 1 à %(max)d.") % {"max": MAX_SAMPLE})
     try:
         result = builder.build(
             organisation,
             as_of=as_of,
             output=output,
-            session_ids=session_ids,
+            seed=seed,
+            sample_size=size,
             progress=_Timings(command) if options.get("verbosity", 1) >= 2 else None,
         )
     except OSError as error:

@@ -21,8 +21,10 @@ from django.utils.translation import gettext_lazy
 
 from parcours.audit import framework
 from parcours.audit.pack import registry, sections
+from parcours.audit.pack import sample as pack_sample
 from parcours.core import journal_chain
 from parcours.core.models import JournalEntry, Organisation
+from parcours.learners.models import Enrolment
 from parcours.lib import exports
 
 Progress = Callable[[int, str], None]
@@ -97,29 +99,34 @@ def build(
     *,
     as_of: dt.date,
     output: Path,
-    session_ids: list[int] | None = None,
+    seed: int | None = None,
+    sample_size: int | None = None,
     progress: Progress | None = None,
     generated_at: dt.datetime | None = None,
 ) -> PackResult:
-    """Write the evidence pack of `organisation` as of `as_of` to `output` (a .zip)."""
+    """Write the evidence pack of `organisation` as of `as_of` to `output` (a .zip).
+
+    The sample (the sessions and learners whose records go in) is the latest mock audit's
+    as of `as_of`, or drawn with `seed` and `sample_size` (see `pack.sample`)."""
     generated_at = generated_at or timezone.now()
     report = progress or (lambda percent, label: None)
-    if session_ids is None:
-        session_ids = sections.default_sample(organisation, as_of)
+    sample = pack_sample.resolve(organisation, as_of, seed=seed, size=sample_size)
     ctx = registry.PackContext(
         organisation=organisation,
         as_of=as_of,
         period_start=as_of - dt.timedelta(days=365),
         until=end_of_day(as_of),
         generated_at=generated_at,
-        session_ids=list(session_ids),
+        sample=sample,
         version=framework.version_on(as_of),
+        notes=[_("Échantillon : %(origin)s.") % {"origin": sample.origin}],
     )
     found = registry.sections()
     steps = len(found) + 3
     output.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         pack = _Pack(archive, generated_at)
+        _sample_file(pack, ctx)
         for done, section in enumerate(found):
             report(int(100 * done / steps), f"{section.folder} · {section.name}")
             for item in section.builder(ctx):
@@ -144,6 +151,37 @@ def build(
             digest.update(chunk)
     report(100, _("Terminé"))
     return PackResult(output, digest.hexdigest(), pack.files, verification.ok, head)
+
+
+def _sample_file(pack: _Pack, ctx: registry.PackContext) -> None:
+    """echantillon.csv: the sessions and learners whose records are in the pack."""
+    enrolments = {
+        e.pk: e
+        for e in Enrolment.objects.filter(
+            organisation=ctx.organisation, pk__in=ctx.sample.enrolment_ids
+        ).select_related("learner")
+    }
+    category = {pk: c for c, part in ctx.sample.drawn.items() for pk in part.get("sessions", [])}
+    rows = []
+    for session in pack_sample.sessions_of(ctx.organisation, ctx.sample):
+        own: list[Enrolment | None] = [
+            enrolments[pk] for pk in ctx.sample.by_session[session.pk] if pk in enrolments
+        ]
+        for enrolment in own or [None]:
+            rows.append(
+                [
+                    category.get(session.pk, ""),
+                    session.external_id,
+                    session.title,
+                    enrolment.learner.external_id if enrolment else "",
+                ]
+            )
+    content = exports.csv_text(
+        [_("catégorie"), _("session (id)"), _("session"), _("apprenant (id)")],
+        rows,
+        dialect=exports.PEOPLE,
+    ).encode()
+    pack.put("echantillon.csv", ctx.sample.origin, content=content)
 
 
 def _journal(
@@ -268,6 +306,9 @@ Date de référence : %(as_of)s · constitué le %(when)s · référentiel %(ver
 
 Contenu
 - Un dossier par indicateur (I12, I30, I31, I32, I33) avec les pièces qui le démontrent.
+  Les pièces par apprenant (émargements, dossiers de suivi) portent sur l'échantillon
+  (echantillon.csv, voir « Remarques ») ; statistiques et registres sont complets.
+- echantillon.csv : les sessions et apprenants de l'échantillon, par catégorie d'action.
 - journal/ : l'extrait du journal de la période (%(start)s au %(as_of)s), le résultat de sa
   vérification et la tête de chaîne au moment de la constitution (TETES.txt).
 - MANIFEST.csv : chaque fichier, son empreinte SHA-256, l'enregistrement dont il provient

@@ -32,7 +32,7 @@ class PackContext:
     period_start: dt.date
     until: dt.datetime  # the end of the as_of day: nothing recorded after it is read
     generated_at: dt.datetime
-    session_ids: list[int]
+    sample: Any  # pack.sample.Sample: the sessions and learners an auditor checks
     version: Any  # the framework version in force on as_of
     notes: list[str] = field(default_factory=list)
 

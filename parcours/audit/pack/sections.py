@@ -5,7 +5,6 @@ Each builder reuses the owning app's selectors and document builders (never its 
 and reads nothing recorded after the end of the as_of day.
 """
 
-import datetime as dt
 import io
 from collections.abc import Iterable
 from typing import IO, Any
@@ -14,11 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcours.attendance import pdf as attendance_pdf
+from parcours.audit.pack import sample as pack_sample
 from parcours.audit.pack.registry import PackContext, PackFile, register_section
 from parcours.feedback import exports as feedback_exports
 from parcours.feedback import selectors as feedback_selectors
+from parcours.feedback.complaints import pdf as complaint_pdf
 from parcours.feedback.complaints import selectors as complaint_selectors
-from parcours.feedback.complaints.models import Complaint
+from parcours.feedback.complaints.models import Complaint, ComplaintProcedure, ProcedureStatus
 from parcours.feedback.models import Campaign
 from parcours.followup import dropout_rates
 from parcours.followup import pdf as followup_pdf
@@ -28,22 +29,11 @@ from parcours.improvement.models import Action
 from parcours.improvement.reviews.models import Review
 from parcours.improvement.risks import selectors as risk_selectors
 from parcours.improvement.risks.models import Risk
+from parcours.learners.models import Enrolment
 from parcours.lib import exports
 from parcours.programmes.models import Session
 from parcours.safeguarding import pdf as safeguarding_pdf
 from parcours.safeguarding.models import PreventionProcedure
-
-SAMPLE_CAP = 20
-
-
-def default_sample(organisation: Any, as_of: dt.date) -> list[int]:
-    """The sessions ended in the 12 months before as_of, latest first, at most 20."""
-    start = as_of - dt.timedelta(days=365)
-    return list(
-        Session.objects.filter(organisation=organisation, end_date__gt=start, end_date__lte=as_of)
-        .order_by("-end_date", "pk")
-        .values_list("pk", flat=True)[:SAMPLE_CAP]
-    )
 
 
 def csv_file(name: str, source: str, header: list[str], rows: Iterable[Iterable[Any]]) -> PackFile:
@@ -56,16 +46,19 @@ def csv_file(name: str, source: str, header: list[str], rows: Iterable[Iterable[
     return PackFile(name, source, write=write)
 
 
-def _sample(ctx: PackContext) -> list[Session]:
-    return list(
-        Session.objects.filter(organisation=ctx.organisation, pk__in=ctx.session_ids)
-        .select_related("programme")
-        .order_by("start_date", "pk")
-    )
-
-
 def _label(session: Session) -> str:
     return session.external_id or f"session-{session.pk}"
+
+
+def _learner_label(enrolment: Enrolment) -> str:
+    return enrolment.learner.external_id or f"inscription-{enrolment.pk}"
+
+
+def _sample_learners(ctx: PackContext) -> str:
+    found = Enrolment.objects.filter(
+        organisation=ctx.organisation, pk__in=ctx.sample.enrolment_ids
+    ).values_list("learner__external_id", flat=True)
+    return ", ".join(sorted(x or "?" for x in found)) or "—"
 
 
 # I12: procedures with their history, attendance sheets, case reports, dropouts
@@ -107,11 +100,29 @@ def procedures(ctx: PackContext) -> Iterable[PackFile]:
 
 
 def attendance_sheets(ctx: PackContext) -> Iterable[PackFile]:
-    for session in _sample(ctx):
+    """One sheet per sampled session, limited to its sampled learners."""
+    enrolments = Enrolment.objects.filter(
+        organisation=ctx.organisation, pk__in=ctx.sample.enrolment_ids
+    ).select_related("learner")
+    learners = {e.pk: _learner_label(e) for e in enrolments}
+    for session in pack_sample.sessions_of(ctx.organisation, ctx.sample):
+        own = [pk for pk in ctx.sample.by_session[session.pk] if pk in learners]
+        if not own:
+            continue
         yield PackFile(
             f"emargements/{_label(session)}.pdf",
-            _("Feuilles d'émargement de la session %(s)s") % {"s": session.title},
-            content=attendance_pdf.session_sheet(session, generated_at=ctx.generated_at),
+            _(
+                "Feuilles d'émargement de la session %(s)s (%(id)s), limitées aux apprenants "
+                "de l'échantillon : %(learners)s"
+            )
+            % {
+                "s": session.title,
+                "id": _label(session),
+                "learners": ", ".join(learners[pk] for pk in own),
+            },
+            content=attendance_pdf.session_sheet(
+                session, generated_at=ctx.generated_at, enrolment_ids=own
+            ),
         )
 
 
@@ -120,7 +131,7 @@ def case_reports(ctx: PackContext) -> Iterable[PackFile]:
         CaseStep.objects.filter(
             organisation=ctx.organisation,
             case__opened_at__lte=ctx.until,
-            case__opened_on__gte=ctx.period_start,
+            case__enrolment_id__in=ctx.sample.enrolment_ids,
         )
         .select_related("case__enrolment__learner", "case__enrolment__session")
         .order_by("case__opened_at", "case_id", "order")
@@ -147,7 +158,11 @@ def case_reports(ctx: PackContext) -> Iterable[PackFile]:
 
     yield csv_file(
         "dossiers-de-suivi.csv",
-        _("Dossiers de suivi ouverts sur la période : étapes, échéances, comptes rendus"),
+        _(
+            "Dossiers de suivi des apprenants de l'échantillon (%(learners)s) : étapes, "
+            "échéances, comptes rendus"
+        )
+        % {"learners": _sample_learners(ctx)},
         [
             _("dossier"),
             _("apprenant (id)"),
@@ -167,7 +182,7 @@ def case_reports(ctx: PackContext) -> Iterable[PackFile]:
     meetings = (
         Meeting.objects.filter(
             organisation=ctx.organisation,
-            case__opened_on__gte=ctx.period_start,
+            case__enrolment_id__in=ctx.sample.enrolment_ids,
             report_written_at__lte=ctx.until,
         )
         .select_related("case__enrolment__learner")
@@ -175,7 +190,7 @@ def case_reports(ctx: PackContext) -> Iterable[PackFile]:
     )
     yield csv_file(
         "entretiens-comptes-rendus.csv",
-        _("Comptes rendus d'entretien des dossiers de suivi"),
+        _("Comptes rendus d'entretien des dossiers de suivi des apprenants de l'échantillon"),
         [_("dossier"), _("apprenant (id)"), _("entretien"), _("rédigé le"), _("compte rendu")],
         (
             [
@@ -336,6 +351,68 @@ def complaints(ctx: PackContext) -> Iterable[PackFile]:
     )
 
 
+def complaints_procedure(ctx: PackContext) -> Iterable[PackFile]:
+    """The version in force on as_of (PDF, with the history of the versions in force until
+    then) and that history as a table: who drafted, who validated, when."""
+    history = list(
+        ComplaintProcedure.objects.filter(
+            organisation=ctx.organisation,
+            status__in=[ProcedureStatus.PUBLISHED, ProcedureStatus.ARCHIVED],
+            validated_at__lte=ctx.until,
+        )
+        .select_related("organisation")
+        .order_by("-number")
+    )
+    if not history:
+        ctx.notes.append(
+            _(
+                "I31 : aucune procédure de traitement des réclamations validée à la date de référence."
+            )
+        )
+        return
+    current = history[0]
+    yield PackFile(
+        f"procedure-reclamations-v{current.number}.pdf",
+        _(
+            "Procédure de traitement des réclamations, version %(n)s en vigueur le %(day)s "
+            "(et historique)"
+        )
+        % {"n": current.number, "day": ctx.as_of.isoformat()},
+        content=complaint_pdf.procedure_document(
+            current, generated_at=ctx.generated_at, history=history
+        ),
+    )
+    yield csv_file(
+        "procedure-reclamations-historique.csv",
+        _("Historique des versions de la procédure de traitement des réclamations"),
+        [
+            _("version"),
+            _("intitulé"),
+            _("rédigée par"),
+            _("rédigée le"),
+            _("validée par"),
+            _("validée le"),
+            _("archivée le"),
+            _("nature des modifications"),
+        ],
+        (
+            [
+                v.number,
+                v.title,
+                v.edited_by_label,
+                timezone.localtime(v.edited_at),
+                v.validated_by_label,
+                timezone.localtime(v.validated_at) if v.validated_at else "",
+                timezone.localtime(v.archived_at)
+                if v.archived_at and v.archived_at <= ctx.until
+                else "",
+                v.change_note,
+            ]
+            for v in history
+        ),
+    )
+
+
 # I32: the dropout causes the improvement plan starts from
 
 
@@ -416,6 +493,7 @@ def register_defaults() -> None:
     register_section("I12", "cases", case_reports, order=30)
     register_section("I12", "dropouts", dropouts, order=40)
     register_section("I30", "surveys", surveys, order=10)
+    register_section("I31", "procedure", complaints_procedure, order=5)
     register_section("I31", "complaints", complaints, order=10)
     register_section("I32", "dropout_causes", dropout_causes, order=10)
     register_section("I32", "improvement_table", improvement_table, order=20)

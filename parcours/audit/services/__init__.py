@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from parcours.audit.models import EvidencePack, PackState
 from parcours.audit.pack import builder
+from parcours.audit.services.mock import MAX_SAMPLE
 from parcours.core import jobs, journal
 from parcours.core.models import Job, Membership, Organisation, Role, User
 from parcours.core.services import create_member, update_record
@@ -37,17 +38,25 @@ def request_pack(
     *,
     acting_user: User | None,
     as_of: dt.date,
-    session_ids: list[int] | None = None,
+    seed: int | None = None,
+    sample_size: int | None = None,
     today: dt.date | None = None,
 ) -> EvidencePack:
     """Queue the building of a pack as of `as_of` (the worker builds it)."""
     today = today or timezone.localdate()
     if as_of > today:
         raise ValidationError({"as_of": _("La date de référence ne peut pas être dans le futur.")})
+    if seed is not None and seed < 0:
+        raise ValidationError({"seed": _("La graine est un entier positif.")})
+    if sample_size is not None and not 1 <= sample_size <= MAX_SAMPLE:
+        raise ValidationError(
+            {"sample_size": _("L'échantillon va de 1 à %(max)d.") % {"max": MAX_SAMPLE}}
+        )
     pack = EvidencePack.objects.create(
         organisation=organisation,
         as_of=as_of,
-        session_ids=list(session_ids or []),
+        seed=seed,
+        sample_size=sample_size,
         created_by=acting_user,
     )
     journal.record_event(
@@ -82,7 +91,8 @@ def build_pack(job: Job) -> dict[str, Any]:
             pack.organisation,
             as_of=pack.as_of,
             output=output,
-            session_ids=pack.session_ids or None,
+            seed=pack.seed,
+            sample_size=pack.sample_size,
             progress=_progress(pack.pk),
         )
     except Exception as error:

@@ -19,6 +19,7 @@ from parcours.core.access import can, require
 from parcours.core.models import Organisation
 from parcours.core.throttle import Limit, client_address
 from parcours.feedback.complaints import access, handoff, selectors, services
+from parcours.feedback.complaints import pdf as complaint_pdf
 from parcours.feedback.complaints.forms import (
     AnalysisForm,
     AnswerForm,
@@ -370,18 +371,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 def _procedure_pdf(version: ComplaintProcedure) -> HttpResponse:
-    organisation = version.organisation
-    html = render_to_string(
-        "feedback/complaints/procedure_pdf.html",
-        {
-            "organisation": organisation,
-            "version": version,
-            "blocks": selectors.procedure_blocks(version),
-            "history": selectors.published_versions(organisation),
-            "generated_at": timezone.localtime(),
-        },
-    )
-    content = pdf.render(html, footer=journal_chain.footer(organisation.pk))
+    content = complaint_pdf.procedure_document(version)
     return pdf.pdf_response(content, f"procedure-reclamations-v{version.number}.pdf")
 
 
