@@ -116,4 +116,4 @@ def test_one_worker_pass_opens_the_cases_and_sends_the_first_reminders_once(
     )
     near_miss = plan.learners[plan.near_miss[0]].email
     assert near_miss not in {address for address, *_ in cases}
-    assert dict(sent) == {"envoye": len(expected) + len(to_direction)}
+    assert dict(sent) == {"envoye": len(expected)}

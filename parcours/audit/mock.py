@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from parcours.audit import framework
 from parcours.audit.checks import CATEGORY_OF, PARIS, Gap, Scope, run
-from parcours.audit.models import GRADE_ORDER, Finding, Grade, MockAudit
+from parcours.audit.models import GRADE_ORDER, Finding, Grade
 from parcours.core.models import Organisation
 from parcours.programmes.models import Session
 
