@@ -55,9 +55,7 @@ def early() -> Iterator[None]:
 def store(org: Organisation, user: User, as_of: dt.date) -> dict[str, Finding]:
     with time_machine.travel(at(as_of, 18), tick=False):
         run = run_mock_audit(org, acting_user=user, as_of=as_of, seed=1, sample_size=20)
-    return {
-        f.external_id: f for f in run.findings.filter(rule="I12-ABANDON-FICHE").order_by("pk")
-    }
+    return {f.external_id: f for f in run.findings.filter(rule="I12-ABANDON-FICHE").order_by("pk")}
 
 
 def test_a_minor_not_lifted_within_six_months_becomes_major(
@@ -91,9 +89,7 @@ def test_a_minor_not_lifted_within_six_months_becomes_major(
     assert [j.grade for j in old] == [Grade.MINOR]
 
 
-def test_the_fifth_minor_is_treated_as_a_major(
-    early: None, world_a: World, director: User
-) -> None:
+def test_the_fifth_minor_is_treated_as_a_major(early: None, world_a: World, director: User) -> None:
     org = world_a.org
     for n in range(6):
         dropped(org, world_a.session, director, f"L{n}", dt.date(2026, 4, 6 + n))

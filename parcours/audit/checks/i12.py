@@ -219,15 +219,15 @@ def _triggers(scope: Scope, enrolments: dict[int, Enrolment]) -> Iterable[Gap]:
     for enrolment_id, kind, episode, opened_at, closed_at in FollowupCase.objects.filter(
         enrolment_id__in=wanted, opened_at__lt=scope.cutoff
     ).values_list("enrolment_id", "trigger_kind", "episode_key", "opened_at", "closed_at"):
-        opened = scope.local_day(opened_at)
+        opened_on = scope.local_day(opened_at)
         key = (enrolment_id, kind, episode)
-        handled[key] = min(opened, handled.get(key, opened))
+        handled[key] = min(opened_on, handled.get(key, opened_on))
         closed = (
             scope.local_day(closed_at)
             if closed_at is not None and closed_at < scope.cutoff
             else None
         )
-        spans[(enrolment_id, kind)].append((opened, closed))
+        spans[(enrolment_id, kind)].append((opened_on, closed))
     for enrolment_id, kind, episode, recorded_at in CaseSignal.objects.filter(
         enrolment_id__in=wanted, recorded_at__lt=scope.cutoff
     ).values_list("enrolment_id", "trigger_kind", "episode_key", "recorded_at"):
@@ -240,7 +240,7 @@ def _triggers(scope: Scope, enrolments: dict[int, Enrolment]) -> Iterable[Gap]:
     for key, (first, d, now) in sorted(episodes.items(), key=lambda i: (i[0][0], i[1][0])):
         enrolment_id, kind, episode = key
         deadline = first + dt.timedelta(days=opening_delay(d.trigger))
-        opened = handled.get(key)
+        opened: dt.date | None = handled.get(key)
         if opened is not None and opened <= deadline:
             continue
         if any(
