@@ -370,3 +370,52 @@ def test_survey_item_suggestions_below_target_and_falling(org_a, quality):
     low[0].refresh_from_db()
     assert (low[0].state, low[0].dismiss_reason) == ("ecartee", "Cohorte atypique")
     assert not Action.objects.exists()
+
+
+def test_a_pattern_of_overdue_follow_up_steps_is_proposed_and_accepted(
+    world_a, director, officer, quality
+):
+    """Three cases opened by hand, their six steps left to do past their deadlines: the
+    suggestion appears once, names the figures, and becomes an action measured by the
+    share of steps done on time."""
+    from parcours.followup.models import TriggerKind
+    from parcours.followup.services import cases as case_services
+
+    opened = TODAY - dt.timedelta(days=40)
+    _session, enrolments = cohort(
+        org_a := world_a.org,
+        world_a.programme,
+        size=3,
+        start=opened - dt.timedelta(days=30),
+        end=TODAY + dt.timedelta(days=60),
+        prefix="RET",
+    )
+    with time_machine.travel(at(opened), tick=False):
+        for enrolment in enrolments:
+            case_services.open_case(
+                enrolment, trigger_kind=TriggerKind.MANUAL, acting_user=officer, reason="Absent."
+            )
+    assert suggestions.overdue_steps(org_a, opened + dt.timedelta(days=1)) == []  # nothing due yet
+    with time_machine.travel(at(TODAY), tick=False):
+        call_command("worker", "--once")
+        call_command("worker", "--once")  # a second pass proposes nothing twice
+    suggestion = Suggestion.objects.get(organisation=org_a, kind=SuggestionKind.OVERDUE_STEPS)
+    assert "6 étapes de suivi sur 6" in suggestion.text
+    with time_machine.travel(at(TODAY), tick=False):
+        action = suggestions.accept(
+            suggestion, acting_user=quality, title="Planning des appels", owner=quality
+        )
+        check = effectiveness.add_check(
+            action,
+            acting_user=quality,
+            measure=suggestion.measure,
+            parameters=suggestion.parameters,
+            target=80,
+            action_date=TODAY,
+            measure_on=TODAY + dt.timedelta(days=60),
+        )
+    assert action.origin == Origin.SUGGESTION and action.state == ActionState.PROPOSED
+    assert check.value_before == measures.compute(
+        org_a, check.measure, check.parameters, TODAY - dt.timedelta(days=60), TODAY
+    )
+    assert check.value_before == 0.0 and check.higher_is_better

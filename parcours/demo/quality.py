@@ -2,7 +2,8 @@
 a few risks treated by improvement actions, ONE critical risk left untreated (the
 apprentices' broken contracts: the gap a mock audit will find), the register's yearly
 review recorded; and two quality reviews in the demo year, the last one held with its
-minutes and two decisions, which became improvement actions."""
+minutes and two decisions, which became improvement actions (validated there, so
+that the demo's one action awaiting validation is the improvement demo's)."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from parcours.core.models import Membership, Organisation, Role, User
 from parcours.improvement.reviews import services as review_services
 from parcours.improvement.risks import services as risk_services
 from parcours.improvement.risks.models import Risk
+from parcours.improvement.services import actions as action_services
 from parcours.programmes.models import Programme
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -107,13 +109,16 @@ def build_quality_demo(organisation: Organisation, *, today: dt.date) -> dict[st
             programme=apprenticeship if key == UNTREATED_KEY else None,
         )
         if treatment:
-            risk_services.propose_treatment(
+            action = risk_services.propose_treatment(
                 risk,
                 acting_user=quality,
                 title=treatment,
                 owner=quality,
                 deadline=today + dt.timedelta(days=60),
             )
+            # Validated by the direction and under way.
+            action_services.validate(action, acting_user=director)
+            action_services.start(action, acting_user=quality)
 
     first = review_services.plan_review(
         organisation,
@@ -146,7 +151,8 @@ def build_quality_demo(organisation: Organisation, *, today: dt.date) -> dict[st
     )
     review_services.hold_review(last, acting_user=director, as_of=_at(last_day, 17))
     for title, finding, days in DECISIONS:
-        review_services.record_decision(
+        # Decided with the direction at the meeting: validated there.
+        decision = review_services.record_decision(
             last,
             acting_user=director,
             title=title,
@@ -154,4 +160,5 @@ def build_quality_demo(organisation: Organisation, *, today: dt.date) -> dict[st
             owner=quality,
             deadline=last_day + dt.timedelta(days=days),
         )
+        action_services.validate(decision, acting_user=director, as_of=_at(last_day, 17))
     return {"risks": len(risks), "reviews": 2}

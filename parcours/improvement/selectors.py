@@ -45,6 +45,8 @@ SOURCE_URLS = {
     "programmes.programme": "programmes:programme_detail",
     "improvement.suggestion": "improvement:suggestions",
     "improvement.action": "improvement:detail",
+    "improvement.risk": "improvement:risks:detail",
+    "improvement.review": "improvement:reviews:detail",
 }
 
 

@@ -129,7 +129,7 @@ def _actions(organisation: Any, since: dt.date, until: dt.date) -> dict[str, Any
         "closed": actions.filter(closed_at__date__gte=since, closed_at__date__lte=until).count(),
         "late": late.count(),
         "late_list": [
-            [str(a), a.deadline.isoformat() if a.deadline else ""]
+            [str(a), a.deadline.strftime("%d/%m/%Y") if a.deadline else ""]
             for a in late.order_by("deadline")[:20]
         ],
     }

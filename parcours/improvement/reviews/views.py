@@ -1,5 +1,6 @@
 """The quality reviews' pages: thin views over access, the agenda and services."""
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -64,6 +65,8 @@ def _context(request: HttpRequest, review: Review) -> dict[str, Any]:
     return {
         "review": review,
         "agenda": figures,
+        "since": dt.date.fromisoformat(figures["since"]),
+        "until": dt.date.fromisoformat(figures["until"]),
         "charts": agenda.charts(figures),
         "participants": [u.get_full_name() or u.email for u in review.participants.all()],
         "decisions": services.decisions_of(review).select_related("owner"),

@@ -223,6 +223,14 @@ def propose_treatment(
 # The yearly review
 
 
+def a_year_after(day: dt.date) -> dt.date:
+    """The same day a year later (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
 @transaction.atomic
 def record_register_review(
     organisation: Organisation,
@@ -249,12 +257,7 @@ def record_register_review(
         note=note.strip(),
     )
     review.risks.set(risks)
-    next_review = (
-        held_on.replace(year=held_on.year + 1)
-        if not (held_on.month == 2 and held_on.day == 29)
-        else dt.date(held_on.year + 1, 2, 28)
-    )
-    Risk.objects.filter(pk__in=[r.pk for r in risks]).update(review_on=next_review)
+    Risk.objects.filter(pk__in=[r.pk for r in risks]).update(review_on=a_year_after(held_on))
     journal.record(
         JournalAction.CREATE,
         review,
