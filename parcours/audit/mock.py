@@ -9,8 +9,13 @@
 - Grading, by the rules of the framework's version in force for each session (for a
   finding on no session, the version in force on `as_of`): an indicator whose rule is
   "majeure" (I31, I32) is a major non-conformity at the first gap; otherwise a gap is a
-  minor one, and a session that asked none of its stakeholders (I30) a major one. The
-  fifth minor counts as a major (see `overall`).
+  minor one, and a session that asked none of its stakeholders (I30) a major one. Then
+  the framework's general rules (`[grading]` of `data/rnq.toml`), each saying why:
+  - a minor not lifted within 6 months becomes major: the same minor finding (indicator,
+    rule and record) already stood in a stored run as of 6 months or more before this
+    run's `as_of` (a run recorded by then: replay reads nothing recorded later);
+  - the fifth minor is treated as a major: in one run, counting the remaining minor
+    findings across indicators in the run's stable order, the fifth and the next ones.
 
 This module computes; `services.mock.run_mock_audit` stores the run and its findings.
 """
@@ -20,9 +25,11 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from parcours.audit import framework
-from parcours.audit.checks import CATEGORY_OF, Gap, Scope, run
-from parcours.audit.models import GRADE_ORDER, Grade
+from parcours.audit.checks import CATEGORY_OF, PARIS, Gap, Scope, run
+from parcours.audit.models import GRADE_ORDER, Finding, Grade
 from parcours.core.models import Organisation
 from parcours.programmes.models import Session
 
@@ -37,6 +44,7 @@ class Judged:
     version: framework.Version
     indicator: framework.Indicator
     grade: str
+    reason: str = ""  # why a gap is graded major by a general rule
 
 
 @dataclass
@@ -106,7 +114,66 @@ def judge(organisation: Organisation, as_of: dt.date, gaps: list[Gap]) -> list[J
         else:
             grade = Grade.MINOR
         judged.append(Judged(gap, version, item, grade))
+    _minor_not_lifted(organisation, as_of, judged)
+    _fifth_minor(judged)
     return judged
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` months earlier (the month's last day if it has no such day)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, candidate)
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover
+
+
+def _minor_not_lifted(organisation: Organisation, as_of: dt.date, judged: list[Judged]) -> None:
+    """A minor already found (same indicator, rule, record) in a stored run as of 6 months
+    or more before `as_of` was not lifted in time: it becomes major."""
+    minors = [j for j in judged if j.grade == Grade.MINOR]
+    if not minors:
+        return
+    months = framework.grading_rules().minor_becomes_major_after_months
+    limit = months_before(as_of, months)
+    cutoff = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0), tzinfo=PARIS)
+    first_seen: dict[tuple[int, str, str, int], dt.date] = {}
+    for indicator, rule, record_type, record_id, day in (
+        Finding.objects.filter(
+            organisation=organisation,
+            grade=Grade.MINOR,
+            audit__as_of__lte=limit,
+            audit__created_at__lt=cutoff,
+            rule__in={j.gap.rule for j in minors},
+        )
+        .order_by("audit__as_of")
+        .values_list("indicator", "rule", "record_type", "record_id", "audit__as_of")
+    ):
+        first_seen.setdefault((indicator, rule, record_type, record_id), day)
+    for j in minors:
+        key = (j.gap.indicator, j.gap.rule, j.gap.record_type, j.gap.record_id)
+        if key in first_seen:
+            j.grade = Grade.MAJOR
+            j.reason = _(
+                "Non-conformité mineure déjà relevée à l'audit blanc du %(day)s et non levée "
+                "dans un délai de %(months)d mois : elle devient majeure."
+            ) % {"day": first_seen[key].strftime("%d/%m/%Y"), "months": months}
+
+
+def _fifth_minor(judged: list[Judged]) -> None:
+    """From the fifth minor of the run on (across indicators), each is treated as a major."""
+    counted = framework.grading_rules().minors_counted_as_major
+    minors = [j for j in judged if j.grade == Grade.MINOR]
+    for rank, j in enumerate(minors, start=1):
+        if rank >= counted:
+            j.grade = Grade.MAJOR
+            j.reason = _(
+                "%(rank)de non-conformité mineure de l'audit (à partir de la %(counted)de) : "
+                "traitée comme une non-conformité majeure."
+            ) % {"rank": rank, "counted": counted}
 
 
 def _sessions_asking_nobody(scope: Scope, gaps: list[Gap]) -> set[int]:
@@ -160,7 +227,8 @@ def _has(version_code: str, number: int) -> bool:
 
 
 def overall(graded: dict[str, dict[str, Any]]) -> str:
-    """A major anywhere, or a fifth minor (which counts as a major), makes it major."""
+    """A major anywhere (the general rules already made the fifth minor one, see `judge`),
+    or, for a run stored before, five indicators graded minor, makes it major."""
     values = [v["grade"] for v in graded.values()]
     if Grade.MAJOR in values or values.count(Grade.MINOR) >= 5:
         return Grade.MAJOR

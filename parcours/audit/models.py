@@ -117,6 +117,8 @@ class Finding(TenantModel):
     rule = models.CharField(_("règle"), max_length=40)
     text = models.CharField(_("constat"), max_length=300)
     detail = models.CharField(_("précision"), max_length=500, blank=True)
+    # Why the finding is major by a general rule of the framework (not lifted in time, fifth minor).
+    grade_reason = models.CharField(_("motif de la cotation"), max_length=300, blank=True)
     record_type = models.CharField(_("type d'enregistrement"), max_length=60)
     record_id = models.PositiveBigIntegerField(_("enregistrement"))
     external_id = models.CharField(_("identifiant externe"), max_length=80, blank=True)

@@ -1,6 +1,7 @@
 """The complaints part of the demo organisation: a handful of entries of each kind at
 every state, one answered late (the gap an auditor finds on indicator 31) and one survey
-comment re-qualified as "not a complaint". The demo's complainants left no address, so
+comment re-qualified as "not a complaint" (received a few business days ago, in analysis,
+within its deadlines: the register holds no entry open past its deadline). The demo's complainants left no address, so
 the demo's worker sends nothing on their behalf (the acknowledgements are recorded as
 "non joignable"). The complaints procedure in force is a version 2, written by the
 référent qualité from the shipped text and validated by the direction."""
@@ -173,8 +174,9 @@ def _advance(
 def _requalified_survey_comment(
     organisation: Organisation, *, today: dt.date, user: User, session: Session | None
 ) -> None:
-    """A survey comment triaged as a complaint, then shown not to be one."""
-    day = today - dt.timedelta(days=25)
+    """A survey comment triaged as a complaint, then shown not to be one; acknowledged the
+    next day and in analysis, well within its answer deadline."""
+    day = today - dt.timedelta(days=5)
     complaint, _code = services.receive(
         organisation,
         services.ComplaintFacts(
@@ -190,10 +192,19 @@ def _requalified_survey_comment(
         received_at=_at(day, 14),
         acting_user=user,
     )
-    services.requalify(
+    complaint = services.requalify(
         complaint,
         kind=Kind.DIFFICULTE,
         reason="Appréciation sans demande de réparation : ce n'est pas une réclamation.",
+        acting_user=user,
+    )
+    complaint = services.acknowledge(
+        complaint, acting_user=user, as_of=_at(day + dt.timedelta(days=1), 9)
+    )
+    services.start_analysis(
+        complaint,
+        owner=user,
+        cause="Salle choisie pour un groupe plus petit ; à revoir au prochain planning.",
         acting_user=user,
     )
 

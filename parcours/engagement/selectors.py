@@ -144,11 +144,16 @@ def trigger_facts(
     absences_from: int | None = None,
     inactivity_from: int | None = None,
     missed: bool = False,
+    recorded_before: dt.datetime | None = None,
 ) -> list[triggers.TriggerFacts]:
     """The enrolments active on `as_of` for which a follow-up trigger may fire (see
     `triggers.fires`), by enrolment, from the day's stored snapshot; without one (the
-    nightly scoring has not run yet), the signals are computed once, and not stored."""
-    if RiskScore.objects.filter(organisation=organisation, as_of=as_of).exists():
+    nightly scoring has not run yet, or, with `recorded_before`, not by then), the signals
+    are computed once, and not stored."""
+    snapshot = RiskScore.objects.filter(organisation=organisation, as_of=as_of)
+    if recorded_before is not None:
+        snapshot = snapshot.filter(computed_at__lt=recorded_before)
+    if snapshot.exists():
         wanted = Q(pk__in=[])
         if absences_from is not None:
             wanted |= Q(consecutive_unexcused__gte=absences_from)
@@ -158,7 +163,7 @@ def trigger_facts(
             wanted |= Q(missed_assessment__isnull=False)
         return [
             triggers.TriggerFacts(*values)
-            for values in RiskScore.objects.filter(wanted, organisation=organisation, as_of=as_of)
+            for values in snapshot.filter(wanted)
             .order_by("enrolment_id")
             .values_list(
                 "enrolment_id",

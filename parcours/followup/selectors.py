@@ -87,13 +87,18 @@ def latest_missed_assessment(enrolment: Enrolment, as_of: dt.date) -> Any:
 
 
 def detect(
-    organisation: Any, as_of: dt.date, triggers: list[Trigger]
+    organisation: Any,
+    as_of: dt.date,
+    triggers: list[Trigger],
+    *,
+    recorded_before: dt.datetime | None = None,
 ) -> dict[int, list[Detection]]:
-    """Per enrolment active on `as_of`, the triggers that fire, most severe first."""
+    """Per enrolment active on `as_of`, the triggers that fire, most severe first.
+    With `recorded_before` (a replay), no stored snapshot computed later is read."""
     found: dict[int, list[Detection]] = {}
     triggers = sorted(triggers, key=severity)
     if any(t.kind in SIGNAL_KINDS for t in triggers):
-        for d in _signal_detections(organisation, as_of, triggers):
+        for d in _signal_detections(organisation, as_of, triggers, recorded_before):
             found.setdefault(d.enrolment_id, []).append(d)
     stopping = [t for t in triggers if t.kind == TriggerKind.THINKING_OF_STOPPING]
     if stopping:
@@ -101,13 +106,16 @@ def detect(
             found.setdefault(d.enrolment_id, []).append(d)
     risk_triggers = [t for t in triggers if t.kind == TriggerKind.RISK]
     if risk_triggers:
-        for d in _risk_detections(organisation, as_of, risk_triggers):
+        for d in _risk_detections(organisation, as_of, risk_triggers, recorded_before):
             found.setdefault(d.enrolment_id, []).append(d)
     return found
 
 
 def _signal_detections(
-    organisation: Any, as_of: dt.date, triggers: list[Trigger]
+    organisation: Any,
+    as_of: dt.date,
+    triggers: list[Trigger],
+    recorded_before: dt.datetime | None = None,
 ) -> Iterable[Detection]:
     def lowest(kind: str) -> int | None:
         thresholds = [t.threshold or 1 for t in triggers if t.kind == kind]
@@ -119,6 +127,7 @@ def _signal_detections(
         absences_from=lowest(TriggerKind.ABSENCES),
         inactivity_from=lowest(TriggerKind.INACTIVITY),
         missed=any(t.kind == TriggerKind.MISSED_ASSESSMENT for t in triggers),
+        recorded_before=recorded_before,
     )
     from parcours.activity.models import Assessment
 
@@ -186,22 +195,22 @@ def _stopping_detections(
 
 
 def _risk_detections(
-    organisation: Any, as_of: dt.date, triggers: list[Trigger]
+    organisation: Any,
+    as_of: dt.date,
+    triggers: list[Trigger],
+    recorded_before: dt.datetime | None = None,
 ) -> Iterable[Detection]:
     lowest = min(RISK_ORDER[t.risk_level] for t in triggers)
     active = Enrolment.objects.filter(organisation=organisation).active_on(as_of)
-    scores = (
-        RiskScore.objects.filter(organisation=organisation, enrolment__in=active, as_of__lte=as_of)
-        .order_by("enrolment_id", "-as_of")
-        .values_list("enrolment_id", "as_of", "level")
+    stored = RiskScore.objects.filter(
+        organisation=organisation, enrolment__in=active, as_of__lte=as_of
     )
+    if recorded_before is not None:
+        stored = stored.filter(computed_at__lt=recorded_before)
+    scores = stored.order_by("enrolment_id", "-as_of").values_list("enrolment_id", "as_of", "level")
     # Only enrolments whose latest score reaches a trigger's level need their history.
     latest: dict[int, tuple[dt.date, str]] = {}
-    for enrolment_id, day, level in (
-        RiskScore.objects.filter(organisation=organisation, enrolment__in=active, as_of__lte=as_of)
-        .order_by("enrolment_id", "-as_of")
-        .values_list("enrolment_id", "as_of", "level")
-    ):
+    for enrolment_id, day, level in scores:
         latest.setdefault(enrolment_id, (day, level))
     hot = [e for e, (_day, level) in latest.items() if RISK_ORDER.get(level, 0) >= lowest]
     history: dict[int, list[tuple[dt.date, str]]] = {}

@@ -2,8 +2,10 @@
 documented for each sampled learner.
 
 Rules (each a `Gap` when the records do not show it):
-- I12-DECLENCHEUR: a trigger of the procedure in force fired and no follow-up case was
-  opened (nor joined) for that episode;
+- I12-DECLENCHEUR: a trigger of the procedure in force fired while the session ran (on
+  `as_of`, or on a past day read from the nightly snapshots, from the day a procedure was
+  first in force) and no follow-up case was opened (nor joined) for that episode within
+  the procedure's delay (until its first step is due, at least a day);
 - I12-ETAPE: a mandatory step of a case was still to do after its deadline;
 - I12-COMPTE-RENDU: a step counted as done whose meeting has no report;
 - I12-RELANCE: a reminder step (e-mail, call) done with no trace of the reminder;
@@ -27,7 +29,8 @@ from django.utils.translation import gettext as _
 
 from parcours.attendance.models import AttendanceMark
 from parcours.audit import framework
-from parcours.audit.checks import Gap, Scope, framework_category, learner_gap
+from parcours.audit.checks import PARIS, Gap, Scope, framework_category, learner_gap
+from parcours.engagement.models import RiskScore
 from parcours.followup import selectors as followup_selectors
 from parcours.followup.defaults import DEFAULT_PROCEDURE
 from parcours.followup.models import (
@@ -83,19 +86,23 @@ def check(scope: Scope) -> Iterable[Gap]:
 # Triggers that fired with no case -----------------------------------------------------
 
 
-def procedure_triggers(scope: Scope) -> list[Trigger]:
-    """The automatic triggers of the procedure in force on `as_of`; before any was
-    published, those of the default procedure Parcours applies."""
-    version = (
+def _version_in_force(scope: Scope, moment: dt.datetime) -> ProcedureVersion | None:
+    return (
         ProcedureVersion.objects.filter(
             organisation=scope.organisation,
-            validated_at__lt=scope.cutoff,
+            validated_at__lt=moment,
         )
         .exclude(status=VersionStatus.DRAFT)
-        .filter(Q(archived_at__isnull=True) | Q(archived_at__gte=scope.cutoff))
+        .filter(Q(archived_at__isnull=True) | Q(archived_at__gte=moment))
         .order_by("-number")
         .first()
     )
+
+
+def procedure_triggers(scope: Scope) -> list[Trigger]:
+    """The automatic triggers of the procedure in force on `as_of`; before any was
+    published, those of the default procedure Parcours applies."""
+    version = _version_in_force(scope, scope.cutoff)
     if version is not None:
         return [t for t in version.triggers.all() if t.kind in AUTOMATIC_KINDS]
     return [
@@ -111,49 +118,158 @@ def procedure_triggers(scope: Scope) -> list[Trigger]:
     ]
 
 
-def _triggers(scope: Scope, enrolments: dict[int, Enrolment]) -> Iterable[Gap]:
-    triggers = procedure_triggers(scope)
-    if not triggers or not enrolments:
-        return
-    found = followup_selectors.detect(scope.organisation, scope.as_of, triggers)
-    found = {k: v for k, v in found.items() if k in enrolments}
-    if not found:
-        return
-    cases = FollowupCase.objects.filter(
-        enrolment_id__in=list(found), opened_at__lt=scope.cutoff
-    ).values_list("pk", "enrolment_id", "trigger_kind", "episode_key", "closed_at")
-    signals = CaseSignal.objects.filter(
-        enrolment_id__in=list(found), recorded_at__lt=scope.cutoff
-    ).values_list("case_id", "enrolment_id", "trigger_kind", "episode_key")
-    seen: set[tuple[int, str, str]] = set()
-    open_kinds: set[tuple[int, str]] = set()
-    open_cases: set[int] = set()
-    for pk, enrolment_id, kind, episode, closed_at in cases:
-        seen.add((enrolment_id, kind, episode))
-        if closed_at is None or closed_at >= scope.cutoff:
-            open_kinds.add((enrolment_id, kind))
-            open_cases.add(pk)
-    for case_id, enrolment_id, kind, episode in signals:
-        seen.add((enrolment_id, kind, episode))
-        if case_id in open_cases:
-            open_kinds.add((enrolment_id, kind))
-    text = _("Déclencheur de la procédure survenu sans dossier de suivi ouvert")
-    for enrolment_id, detections in sorted(found.items()):
-        for d in detections:
-            kind = d.trigger.kind
-            if (enrolment_id, kind, d.episode_key) in seen or (enrolment_id, kind) in open_kinds:
+def opening_delay(trigger: Trigger) -> int:
+    """The days the procedure gives to open the case once a trigger fires: until its first
+    planned step is due (at least the next nightly pass, one day)."""
+    if trigger.pk is not None:
+        delays = [s.due_after_days for s in trigger.steps.all()]
+    else:
+        spec = next((d for d in DEFAULT_PROCEDURE if d["kind"] == trigger.kind), {})
+        delays = [s["due_after_days"] for s in spec.get("steps", [])]
+    return max(1, min(delays, default=1))
+
+
+def _past_days(scope: Scope, enrolments: dict[int, Enrolment]) -> list[dt.date]:
+    """The past days of the sessions (up to the day before `as_of`) whose nightly snapshot
+    was stored by `as_of`, from the day a follow-up procedure was first in force."""
+    first = (
+        ProcedureVersion.objects.filter(
+            organisation=scope.organisation, validated_at__lt=scope.cutoff
+        )
+        .exclude(status=VersionStatus.DRAFT)
+        .order_by("validated_at")
+        .values_list("validated_at", flat=True)
+        .first()
+    )
+    if first is None:
+        return []
+    since = max(scope.local_day(first), min(e.session.start_date for e in enrolments.values()))
+    return sorted(
+        set(
+            RiskScore.objects.filter(
+                organisation=scope.organisation,
+                enrolment_id__in=list(enrolments),
+                as_of__gte=since,
+                as_of__lt=scope.as_of,
+                computed_at__lt=scope.cutoff,
+            ).values_list("as_of", flat=True)
+        )
+    )
+
+
+def _episodes(
+    scope: Scope, enrolments: dict[int, Enrolment]
+) -> dict[tuple[int, str, str], tuple[dt.date, followup_selectors.Detection, bool]]:
+    """Each episode of a trigger that fired for a sampled learner while their session ran,
+    up to `as_of`: its first day, its (most severe) detection that day, and whether it
+    still fires on `as_of`. Past days are read from the nightly snapshots, each with the
+    triggers of the procedure in force that day."""
+    found: dict[tuple[int, str, str], tuple[dt.date, followup_selectors.Detection, bool]] = {}
+
+    def add(day: dt.date, detected: dict[int, list[followup_selectors.Detection]]) -> None:
+        for enrolment_id, detections in detected.items():
+            enrolment = enrolments.get(enrolment_id)
+            if enrolment is None or not (
+                enrolment.session.start_date <= day <= enrolment.session.end_date
+            ):
                 continue
-            enrolment = enrolments[enrolment_id]
-            yield learner_gap(
-                enrolment,
-                indicator=NUMBER,
-                rule="I12-DECLENCHEUR",
-                text=text,
-                record=enrolment,
-                url=reverse("followup:enrolment_followup", args=[enrolment.pk]),
-                detail=d.reason,
+            for d in detections:
+                key = (enrolment_id, str(d.trigger.kind), d.episode_key)
+                if key not in found:
+                    found[key] = (day, d, day == scope.as_of)
+                elif day == scope.as_of:
+                    found[key] = (found[key][0], found[key][1], True)
+
+    for day in _past_days(scope, enrolments):
+        moment = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=PARIS)
+        version = _version_in_force(scope, moment)
+        if version is None:
+            continue
+        triggers = [t for t in version.triggers.all() if t.kind in AUTOMATIC_KINDS]
+        if triggers:
+            add(
+                day,
+                followup_selectors.detect(
+                    scope.organisation, day, triggers, recorded_before=scope.cutoff
+                ),
             )
-            break  # one gap per learner's episode: the most severe trigger
+    triggers = procedure_triggers(scope)
+    if triggers:
+        add(
+            scope.as_of,
+            followup_selectors.detect(
+                scope.organisation, scope.as_of, triggers, recorded_before=scope.cutoff
+            ),
+        )
+    return found
+
+
+def _triggers(scope: Scope, enrolments: dict[int, Enrolment]) -> Iterable[Gap]:
+    """A trigger that fired while the session ran, with no case opened (or joined) for its
+    episode within the procedure's delay; on `as_of`, one still firing with no case."""
+    if not enrolments:
+        return
+    episodes = _episodes(scope, enrolments)
+    if not episodes:
+        return
+    wanted = list({e for e, _k, _ep in episodes})
+    # When each episode got its case (opened or joined), and the cases' open spans.
+    handled: dict[tuple[int, str, str], dt.date] = {}
+    spans: dict[tuple[int, str], list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    for enrolment_id, kind, episode, opened_at, closed_at in FollowupCase.objects.filter(
+        enrolment_id__in=wanted, opened_at__lt=scope.cutoff
+    ).values_list("enrolment_id", "trigger_kind", "episode_key", "opened_at", "closed_at"):
+        opened_on = scope.local_day(opened_at)
+        key = (enrolment_id, kind, episode)
+        handled[key] = min(opened_on, handled.get(key, opened_on))
+        closed = (
+            scope.local_day(closed_at)
+            if closed_at is not None and closed_at < scope.cutoff
+            else None
+        )
+        spans[(enrolment_id, kind)].append((opened_on, closed))
+    for enrolment_id, kind, episode, recorded_at in CaseSignal.objects.filter(
+        enrolment_id__in=wanted, recorded_at__lt=scope.cutoff
+    ).values_list("enrolment_id", "trigger_kind", "episode_key", "recorded_at"):
+        day = scope.local_day(recorded_at)
+        key = (enrolment_id, kind, episode)
+        handled[key] = min(day, handled.get(key, day))
+    text = _("Déclencheur de la procédure survenu sans dossier de suivi ouvert")
+    late_text = _("%(reason)s — dossier ouvert le %(day)s seulement (délai : %(n)d jours)")
+    flagged: set[tuple[int, dt.date]] = set()
+    for key, (first, d, now) in sorted(episodes.items(), key=lambda i: (i[0][0], i[1][0])):
+        enrolment_id, kind, episode = key
+        deadline = first + dt.timedelta(days=opening_delay(d.trigger))
+        opened: dt.date | None = handled.get(key)
+        if opened is not None and opened <= deadline:
+            continue
+        if any(
+            start <= deadline and (end is None or end >= first)
+            for start, end in spans[(enrolment_id, kind)]
+        ):
+            continue  # a case of that kind was open then: the episode belonged to it
+        if deadline >= scope.as_of and not (now and opened is None):
+            continue  # still within the procedure's delay
+        if (enrolment_id, first) in flagged:
+            continue  # one gap per learner and night: the most severe trigger
+        flagged.add((enrolment_id, first))
+        enrolment = enrolments[enrolment_id]
+        detail = d.reason
+        if opened is not None:
+            detail = late_text % {
+                "reason": d.reason,
+                "day": opened.strftime("%d/%m/%Y"),
+                "n": (deadline - first).days,
+            }
+        yield learner_gap(
+            enrolment,
+            indicator=NUMBER,
+            rule="I12-DECLENCHEUR",
+            text=text,
+            record=enrolment,
+            url=reverse("followup:enrolment_followup", args=[enrolment.pk]),
+            detail=detail,
+        )
 
 
 # Case steps ----------------------------------------------------------------------------

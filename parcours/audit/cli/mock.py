@@ -53,6 +53,7 @@ def _mock(options: dict[str, Any]) -> str:
             {
                 "indicator": f.indicator,
                 "grade": f.grade,
+                "grade_reason": f.grade_reason,
                 "version": f.version,
                 "rule": f.rule,
                 "text": f.text,
@@ -71,6 +72,7 @@ def _mock(options: dict[str, Any]) -> str:
             {
                 "indicator": j.gap.indicator,
                 "grade": j.grade,
+                "grade_reason": j.reason,
                 "version": j.version.code,
                 "rule": j.gap.rule,
                 "text": j.gap.text,
@@ -107,4 +109,6 @@ def _mock(options: dict[str, Any]) -> str:
             f"I{f['indicator']} {Grade(str(f['grade'])).label} {f['external_id'] or '—'} "
             f"{f['rule']} {f['text']} ({f['for_whom']})"
         )
+        if f["grade_reason"]:
+            lines.append(f"    {f['grade_reason']}")
     return "\n".join(lines)

@@ -51,6 +51,7 @@ def run_mock_audit(
                 version=j.version.code,
                 indicator_text=j.indicator.text,
                 grade=j.grade,
+                grade_reason=j.reason[:300],
                 rule=j.gap.rule,
                 text=j.gap.text[:300],
                 detail=j.gap.detail[:500],
